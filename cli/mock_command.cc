@@ -1,0 +1,99 @@
+#include "cli/mock_command.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/signals.h"
+#include "core/clock.h"
+#include "core/errors.h"
+#include "core/scenario_loader.h"
+#include "mock_server/mock_server.h"
+
+namespace ixh::cli {
+
+void parse_listen(const std::string& value, std::string& host, int& port) {
+  const std::size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon + 1 == value.size()) {
+    throw UsageError("--listen " + value + ": expected HOST:PORT, e.g. 127.0.0.1:0");
+  }
+  host = value.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = value.substr(colon + 1);
+  std::size_t used = 0;
+  long p = -1;
+  try {
+    p = std::stol(port_text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (host.empty() || used != port_text.size() || p < 0 || p > 65535) {
+    throw UsageError("--listen " + value + ": expected HOST:PORT with a port in 0..65535");
+  }
+  port = static_cast<int>(p);
+}
+
+void MockCommand::add_to(CLI::App& app) {
+  auto* cmd = app.add_subcommand("mock", "Serve scripted interactions (seed dialect) over HTTP");
+  cmd->add_option("paths", paths, "Scenario files or directories (every *.json below)")
+      ->required();
+  cmd->add_option("--listen", listen,
+                  "HOST:PORT to listen on; port 0 picks a free one. Prints "
+                  "'listening on http://HOST:PORT' once connections are accepted")
+      ->capture_default_str();
+  cmd->add_option("--clock", clock,
+                  "real: timelines follow real time times --time-scale; manual: time moves "
+                  "only through POST /_mock/clock/advance")
+      ->check(CLI::IsMember({"real", "manual"}))
+      ->capture_default_str();
+  cmd->add_option("--time-scale", options.time_scale,
+                  "Timeline milliseconds per real millisecond (2 plays scripts twice as fast)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options.seed,
+                  "Seed for generated text and randomised faults; same seed, same bytes")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", options.max_connections,
+                  "Worker threads, one per open connection or stream; more connections queue")
+      ->capture_default_str();
+  cmd->add_option("--backlog", options.backlog,
+                  "Listen queue length (capped by net.core.somaxconn)")
+      ->capture_default_str();
+  cmd->add_option("--heartbeat", options.heartbeat_ms,
+                  "Milliseconds of silence after which a stream gets a ': keep-alive' comment")
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-timeout", options.keep_alive_timeout_s,
+                  "Seconds an idle keep-alive connection is held open")
+      ->capture_default_str();
+  cmd->add_option("--stack-kib", options.stack_kib, "Stack size of each worker thread in KiB")
+      ->capture_default_str();
+  cmd->add_option("--journal-size", options.journal_capacity,
+                  "Requests kept in the journal (GET /_mock/journal); older ones are dropped")
+      ->capture_default_str();
+}
+
+int MockCommand::run() {
+  parse_listen(listen, options.host, options.port);
+  options.manual_clock = clock == "manual";
+  if (const std::string problem = options.validate(); !problem.empty()) throw UsageError(problem);
+  const std::vector<Scenario> scenarios = load_scenarios(paths);
+
+  SteadyClock real_clock;
+  mock::MockServer server(options, scenarios, real_clock);
+  std::string error;
+  if (!server.start(error)) {
+    std::cerr << "ixh mock: " << error << "\n";
+    return kExitUnreachable;
+  }
+  std::size_t templates = 0;
+  for (const Scenario& s : scenarios) templates += s.interactions.size();
+  std::cerr << "ixh mock: " << scenarios.size() << " scenario(s), " << templates
+            << " interaction template(s), clock " << clock << ", seed " << options.seed << "\n";
+  std::cout << "listening on " << server.base_url() << std::endl;
+  const int sig = wait_for_stop_signal();
+  std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+  server.stop();
+  return kExitOk;
+}
+
+}  // namespace ixh::cli

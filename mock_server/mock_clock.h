@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include "core/clock.h"
+
+namespace ixh::mock {
+
+// The clock timelines run on (DESIGN.md §7): real time scaled by --time-scale, or a manual clock
+// that moves only when the admin API advances it. Stream threads block in wait_until() until the
+// next scripted event is due; advance() and wake_all() wake them. Thread-safe.
+class MockClock {
+ public:
+  enum class Mode { kScaled, kManual };
+
+  // `base` supplies real time in scaled mode; it must outlive this object.
+  MockClock(const Clock& base, Mode mode, double time_scale);
+
+  Mode mode() const { return mode_; }
+  double time_scale() const { return scale_; }
+
+  // Timeline time in microseconds since the mock started. Any thread.
+  std::int64_t now_us() const;
+
+  // Manual mode only: moves time forward and wakes every waiter. Returns false in scaled mode.
+  // Called by the admin API handler.
+  bool advance_us(std::int64_t delta_us);
+
+  // Blocks the calling stream thread until timeline time reaches `due_us`, `max_real_wait`
+  // has passed, or wake_all()/advance_us() was called, whichever is first. `due_us` < 0 means
+  // no scripted deadline.
+  void wait_until(std::int64_t due_us, std::chrono::nanoseconds max_real_wait);
+
+  // Wakes every waiter at once (reset). Any thread.
+  void wake_all();
+
+  // From now on wait_until() returns at once, so stream threads notice a stopping server
+  // without sleeping out their liveness interval. Called once by MockServer::stop().
+  void shut_down();
+
+ private:
+  const Clock& base_;
+  const Mode mode_;
+  const double scale_;
+  const std::int64_t start_ns_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::int64_t manual_us_ = 0;  // guarded by mu_
+  std::uint64_t generation_ = 0;  // guarded by mu_; bumped by every wake
+  bool shut_down_ = false;        // guarded by mu_
+};
+
+}  // namespace ixh::mock

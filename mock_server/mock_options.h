@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/dialect.h"
+
+namespace ixh::mock {
+
+// Validated settings of one mock server, built by the cli (or a test) and passed down.
+struct MockOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: an ephemeral port, reported by MockServer::port()
+  Dialect dialect = Dialect::kSeed;
+  bool manual_clock = false;  // timelines move only through POST /_mock/clock/advance
+  double time_scale = 1.0;    // timeline ms per real ms, when not manual
+  std::uint64_t seed = 1;
+  std::size_t max_connections = 1024;  // worker threads; each open stream holds one
+  int backlog = 4096;                  // listen queue; capped by net.core.somaxconn
+  std::size_t stack_kib = 256;         // per worker thread
+  std::int64_t heartbeat_ms = 15000;   // `: keep-alive` comment on a quiet stream
+  int keep_alive_timeout_s = 5;        // idle keep-alive connection lifetime
+  std::size_t journal_capacity = 10000;
+
+  // Returns an empty string when valid, otherwise what is wrong, in words for the user.
+  std::string validate() const;
+};
+
+}  // namespace ixh::mock

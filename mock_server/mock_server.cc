@@ -1,0 +1,123 @@
+#include "mock_server/mock_server.h"
+
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include <httplib.h>
+
+#include "core/errors.h"
+#include "mock_server/admin_routes.h"
+#include "mock_server/interaction_routes.h"
+#include "mock_server/worker_pool.h"
+
+namespace ixh::mock {
+
+// cpp-httplib bakes a listen backlog of 5 into its shared library; bursts of connects then wait
+// seconds in SYN retries. The listening socket is protected, so re-listen it with a deeper queue.
+class ListeningServer : public httplib::Server {
+ public:
+  void relisten(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
+MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenarios,
+                       const Clock& real_clock)
+    : options_(std::move(options)),
+      real_clock_(real_clock),
+      clock_(real_clock, options_.manual_clock ? MockClock::Mode::kManual
+                                               : MockClock::Mode::kScaled,
+             options_.time_scale),
+      store_(clock_, options_.seed, unix_now_ms()),
+      journal_(options_.journal_capacity) {
+  if (const std::string problem = options_.validate(); !problem.empty()) throw UsageError(problem);
+  store_.load(scenarios, false);
+}
+
+MockServer::~MockServer() { stop(); }
+
+std::string MockServer::base_url() const {
+  const bool v6 = options_.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + options_.host + "]" : options_.host) + ":" +
+         std::to_string(port_);
+}
+
+bool MockServer::start(std::string& error) {
+  http_ = std::make_unique<ListeningServer>();
+  ListeningServer& svr = *http_;
+  routes_ = std::make_unique<RouteContext>(
+      RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_});
+  RouteContext* ctx = routes_.get();
+  const std::size_t max_workers = options_.max_connections;
+  const std::size_t stack = options_.stack_kib * 1024;
+  svr.new_task_queue = [this, max_workers, stack] {
+    auto* pool = new WorkerPool(max_workers, stack);
+    pool_.store(pool);
+    return pool;
+  };
+  svr.set_tcp_nodelay(true);
+  svr.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  svr.set_read_timeout(5, 0);
+  svr.set_write_timeout(5, 0);
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) send_error(res, res.status, "no route for " + req.method + " " + req.path);
+  });
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, 500, "internal error in the mock");
+      });
+  add_interaction_routes(svr, *ctx);
+  add_admin_routes(svr, *ctx, [this] {
+    nlohmann::json j = nlohmann::json::object();
+    if (WorkerPool* pool = pool_.load()) {
+      const WorkerPool::Stats s = pool->stats();
+      j = {{"workers", s.threads},
+           {"busy", s.busy},
+           {"queued", s.queued},
+           {"max_connections", s.max_threads},
+           {"peak_busy", s.peak_busy}};
+    }
+    return j;
+  });
+
+  if (options_.port == 0) {
+    port_ = svr.bind_to_any_port(options_.host);
+  } else {
+    port_ = svr.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ < 0) {
+    error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
+    return false;
+  }
+  svr.relisten(options_.backlog);
+  listener_ = std::thread([&svr] { svr.listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs, so do not return before it does.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!svr.is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      error = "the HTTP server did not start accepting within 10 s";
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+void MockServer::stop() {
+  if (!http_) return;
+  stopping_.store(true);
+  clock_.shut_down();
+  if (listener_.joinable()) {
+    // stop() is ignored until the accept loop runs; start() normally waited for that already.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!http_->is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    http_->stop();
+    listener_.join();
+  }
+  pool_.store(nullptr);
+  http_.reset();
+  routes_.reset();
+}
+
+}  // namespace ixh::mock

@@ -1,0 +1,36 @@
+#include "core/wire_time.h"
+
+#include <gtest/gtest.h>
+
+namespace ixh {
+namespace {
+
+TEST(WireTimeTest, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(format_iso8601_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(1'795'000'000'123), "2026-11-18T11:06:40.123Z");
+  EXPECT_EQ(format_iso8601_ms(951'782'400'000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(WireTimeTest, ParsesWhatItFormats) {
+  for (std::int64_t ms : {0LL, 1LL, 999LL, 951'782'400'000LL, 1'795'000'000'123LL, -1LL}) {
+    EXPECT_EQ(parse_iso8601_ms(format_iso8601_ms(ms)), ms);
+  }
+}
+
+TEST(WireTimeTest, ParsesOtherFractionLengths) {
+  EXPECT_EQ(parse_iso8601_ms("1970-01-01T00:00:01Z"), 1000);
+  EXPECT_EQ(parse_iso8601_ms("1970-01-01T00:00:01.5Z"), 1500);
+  EXPECT_EQ(parse_iso8601_ms("1970-01-01T00:00:01.123456789Z"), 1123);
+}
+
+TEST(WireTimeTest, RejectsAnythingElse) {
+  for (const char* bad : {"", "1970-01-01", "1970-01-01T00:00:00", "1970-01-01T00:00:00+00:00",
+                          "1970-13-01T00:00:00Z", "1970-01-01T24:00:00Z", "1970-01-01T00:00:00.Z",
+                          "1970-01-01 00:00:00Z", "1970-01-01T00:00:00ZZ"}) {
+    EXPECT_FALSE(parse_iso8601_ms(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ixh
