@@ -1,0 +1,693 @@
+#include "core/scenario_loader.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "core/errors.h"
+#include "core/interaction.h"
+
+namespace ixh {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kMaxChunks = 1'000'000;
+constexpr int kMaxChunkBytes = 1'048'576;
+constexpr int kMaxRetryAfterS = 86'400;
+constexpr int kMaxAttempt = 1'000'000;
+
+// Fault kinds, one key each. Kept in one list so that adding a kind also updates every message.
+constexpr std::string_view kFaultKinds[] = {"http_error"};
+
+std::string escape_token(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string child(const std::string& pointer, std::string_view key) {
+  return pointer + "/" + escape_token(key);
+}
+
+std::string child(const std::string& pointer, std::size_t index) {
+  return pointer + "/" + std::to_string(index);
+}
+
+std::string quoted_list(std::initializer_list<std::string_view> items) {
+  std::string out;
+  for (std::string_view item : items) {
+    if (!out.empty()) out += ", ";
+    out += '"';
+    out += item;
+    out += '"';
+  }
+  return out;
+}
+
+std::string range_text(std::int64_t lo, std::int64_t hi) {
+  return "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+bool is_template_name(std::string_view name) {
+  if (name.empty() || name.size() > static_cast<std::size_t>(kScenarioMaxTemplateNameLength)) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+constexpr char kTemplateNameText[] =
+    "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"";
+
+std::string sha256_hex(std::string_view bytes, const std::string& file) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw ScenarioError(file, "", "a file whose SHA-256 OpenSSL can compute");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+// Walks one document. Keeps the file name so every check can throw a complete ScenarioError.
+class DocumentParser {
+ public:
+  explicit DocumentParser(const std::string& file) : file_(file) {}
+
+  Scenario parse(const json& doc) {
+    Scenario scenario;
+    scenario.file = file_;
+    expect_object(doc, "");
+    check_keys(doc, "", {"$schema", "name", "description", "interactions"});
+    require_key(doc, "", "interactions");
+    if (const json* v = find(doc, "$schema")) get_string(*v, "/$schema", false);
+    if (const json* v = find(doc, "name")) {
+      scenario.name = get_string(*v, "/name", true);
+    } else {
+      scenario.name = fs::path(file_).stem().string();
+    }
+    if (const json* v = find(doc, "description")) {
+      scenario.description = get_string(*v, "/description", false);
+    }
+    const json& interactions = doc.at("interactions");
+    if (!interactions.is_object() || interactions.empty()) {
+      fail("/interactions", "a non-empty object of interaction templates");
+    }
+    // nlohmann orders object keys, so templates come out sorted by name: stable across edits
+    // that only move definitions around.
+    for (const auto& [name, value] : interactions.items()) {
+      const std::string pointer = child("/interactions", name);
+      if (!is_template_name(name)) fail(pointer, kTemplateNameText);
+      scenario.interactions.push_back(parse_template(name, value, pointer));
+    }
+    return scenario;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& pointer, const std::string& expected) const {
+    throw ScenarioError(file_, pointer, expected);
+  }
+
+  static const json* find(const json& object, std::string_view key) {
+    auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+  }
+
+  void expect_object(const json& v, const std::string& pointer) const {
+    if (!v.is_object()) fail(pointer, "an object");
+  }
+
+  void check_keys(const json& object, const std::string& pointer,
+                  std::initializer_list<std::string_view> allowed) const {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(child(pointer, key), "one of the keys " + quoted_list(allowed));
+      }
+    }
+  }
+
+  void require_key(const json& object, const std::string& pointer, std::string_view key) const {
+    if (!object.contains(key)) {
+      fail(pointer, "an object with the key \"" + std::string(key) + "\"");
+    }
+  }
+
+  std::string get_string(const json& v, const std::string& pointer, bool non_empty) const {
+    if (!v.is_string() || (non_empty && v.get_ref<const std::string&>().empty())) {
+      fail(pointer, non_empty ? "a non-empty string" : "a string");
+    }
+    return v.get<std::string>();
+  }
+
+  bool get_bool(const json& v, const std::string& pointer) const {
+    if (!v.is_boolean()) fail(pointer, "true or false");
+    return v.get<bool>();
+  }
+
+  // JSON Schema counts 3.0 as an integer, so the loader does too: the two must agree.
+  std::int64_t get_int(const json& v, const std::string& pointer, std::int64_t lo, std::int64_t hi,
+                       const std::string& note = "") const {
+    bool ok = false;
+    std::int64_t value = 0;
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      ok = u <= static_cast<std::uint64_t>(hi);
+      if (ok) value = static_cast<std::int64_t>(u);
+    } else if (v.is_number_integer()) {
+      value = v.get<std::int64_t>();
+      ok = true;
+    } else if (v.is_number_float()) {
+      const double d = v.get<double>();
+      ok = std::isfinite(d) && std::floor(d) == d && d >= static_cast<double>(lo) &&
+           d <= static_cast<double>(hi);
+      if (ok) value = static_cast<std::int64_t>(d);
+    }
+    if (!ok || value < lo || value > hi) fail(pointer, range_text(lo, hi) + note);
+    return value;
+  }
+
+  int get_small_int(const json& v, const std::string& pointer, int lo, int hi,
+                    const std::string& note = "") const {
+    return static_cast<int>(get_int(v, pointer, lo, hi, note));
+  }
+
+  State get_state(const json& v, const std::string& pointer) const {
+    std::optional<State> state;
+    if (v.is_string()) state = parse_state(v.get_ref<const std::string&>());
+    if (!state) {
+      fail(pointer,
+           "one of " + quoted_list({"PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}));
+    }
+    return *state;
+  }
+
+  State get_terminal_state(const json& v, const std::string& pointer) const {
+    std::optional<State> state;
+    if (v.is_string()) state = parse_state(v.get_ref<const std::string&>());
+    if (!state || !is_terminal(*state)) {
+      fail(pointer, "one of " + quoted_list({"COMPLETED", "FAILED", "CANCELLED"}));
+    }
+    return *state;
+  }
+
+  InteractionTemplate parse_template(const std::string& name, const json& v,
+                                     const std::string& pointer) const {
+    InteractionTemplate t;
+    t.name = name;
+    t.file = file_;
+    t.pointer = pointer;
+    expect_object(v, pointer);
+    check_keys(
+        v, pointer,
+        {"model", "input", "store", "previous", "candidates", "timeline", "generate", "faults"});
+    if (const json* m = find(v, "model")) t.model = get_string(*m, child(pointer, "model"), true);
+    if (const json* i = find(v, "input")) t.input = get_string(*i, child(pointer, "input"), false);
+    if (const json* s = find(v, "store")) t.store = get_bool(*s, child(pointer, "store"));
+    if (const json* p = find(v, "previous")) {
+      const std::string previous_pointer = child(pointer, "previous");
+      if (!p->is_string() || !is_template_name(p->get_ref<const std::string&>())) {
+        fail(previous_pointer, kTemplateNameText);
+      }
+      t.previous = p->get<std::string>();
+    }
+    if (const json* c = find(v, "candidates")) {
+      t.candidates = get_small_int(*c, child(pointer, "candidates"), 1, kScenarioMaxCandidates);
+    }
+    const json* timeline = find(v, "timeline");
+    const json* generate = find(v, "generate");
+    if ((timeline == nullptr) == (generate == nullptr)) {
+      fail(pointer, "exactly one of the keys \"timeline\" and \"generate\"");
+    }
+    if (timeline != nullptr) {
+      t.timeline = parse_timeline(*timeline, child(pointer, "timeline"), t.candidates);
+    } else {
+      t.generate = parse_generate(*generate, child(pointer, "generate"));
+    }
+    if (const json* f = find(v, "faults")) t.faults = parse_faults(*f, child(pointer, "faults"));
+    return t;
+  }
+
+  std::vector<TimelineEntry> parse_timeline(const json& v, const std::string& pointer,
+                                            int candidates) const {
+    if (!v.is_array()) fail(pointer, "an array of timeline entries");
+    std::vector<TimelineEntry> entries;
+    entries.reserve(v.size());
+    // The instance starts PENDING without an entry saying so; every state entry must raise it.
+    State state = State::kPending;
+    std::int64_t previous_ms = 0;
+    std::string terminal_pointer;
+    std::string usage_pointer;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const json& e = v[i];
+      const std::string p = child(pointer, i);
+      expect_object(e, p);
+      check_keys(e, p, {"after_ms", "state", "text", "usage", "candidate"});
+      require_key(e, p, "after_ms");
+      TimelineEntry entry;
+      entry.after_ms = get_int(e.at("after_ms"), child(p, "after_ms"), 0, kScenarioMaxMs);
+      if (entry.after_ms < previous_ms) {
+        fail(child(p, "after_ms"), range_text(previous_ms, kScenarioMaxMs) +
+                                       " (after_ms never decreases along the timeline)");
+      }
+      previous_ms = entry.after_ms;
+      const int kinds = static_cast<int>(e.contains("state")) +
+                        static_cast<int>(e.contains("text")) +
+                        static_cast<int>(e.contains("usage"));
+      if (kinds != 1) fail(p, "exactly one of the keys " + quoted_list({"state", "text", "usage"}));
+      if (!terminal_pointer.empty()) {
+        fail(p, "no entry after the terminal state at " + terminal_pointer);
+      }
+      if (e.contains("candidate") && !e.contains("text")) {
+        fail(child(p, "candidate"), "no \"candidate\" key except on a \"text\" entry");
+      }
+      if (const json* s = find(e, "state")) {
+        entry.kind = TimelineEntry::Kind::kState;
+        entry.state = get_state(*s, child(p, "state"));
+        if (state_rank(entry.state) <= state_rank(state)) {
+          fail(child(p, "state"),
+               std::string("one of ") +
+                   (state == State::kPending
+                        ? quoted_list({"RUNNING", "COMPLETED", "FAILED", "CANCELLED"})
+                        : quoted_list({"COMPLETED", "FAILED", "CANCELLED"})) +
+                   " (states only move forward, and here it is " + std::string(to_string(state)) +
+                   ")");
+        }
+        state = entry.state;
+        if (is_terminal(state)) terminal_pointer = p;
+      } else if (const json* t = find(e, "text")) {
+        entry.kind = TimelineEntry::Kind::kText;
+        entry.text = get_string(*t, child(p, "text"), true);
+        if (state != State::kRunning) {
+          fail(p, "a \"RUNNING\" state entry before the first text entry");
+        }
+        if (const json* c = find(e, "candidate")) {
+          entry.candidate = get_small_int(*c, child(p, "candidate"), 0, candidates - 1,
+                                          " (the template has " + std::to_string(candidates) +
+                                              (candidates == 1 ? " candidate)" : " candidates)"));
+        }
+      } else {
+        if (!usage_pointer.empty()) {
+          fail(p, "at most one usage entry (the first is at " + usage_pointer + ")");
+        }
+        usage_pointer = p;
+        entry.kind = TimelineEntry::Kind::kUsage;
+        entry.usage = parse_usage(e.at("usage"), child(p, "usage"));
+      }
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  Usage parse_usage(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"prompt_token_count", "candidates_token_count", "total_token_count"});
+    require_key(v, pointer, "prompt_token_count");
+    require_key(v, pointer, "candidates_token_count");
+    require_key(v, pointer, "total_token_count");
+    Usage usage;
+    usage.prompt_token_count =
+        get_int(v.at("prompt_token_count"), child(pointer, "prompt_token_count"), 0,
+                kScenarioMaxTokenCount);
+    usage.candidates_token_count =
+        get_int(v.at("candidates_token_count"), child(pointer, "candidates_token_count"), 0,
+                kScenarioMaxTokenCount);
+    usage.total_token_count = get_int(
+        v.at("total_token_count"), child(pointer, "total_token_count"), 0, kScenarioMaxTokenCount);
+    // Both addends are below 2^53, so the sum cannot overflow.
+    const std::int64_t sum = usage.prompt_token_count + usage.candidates_token_count;
+    if (usage.total_token_count != sum) {
+      fail(child(pointer, "total_token_count"),
+           std::to_string(sum) + ", the sum of prompt_token_count and candidates_token_count");
+    }
+    return usage;
+  }
+
+  GenerateSpec parse_generate(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"chunks", "bytes", "every_ms", "start_ms", "final_state"});
+    require_key(v, pointer, "chunks");
+    require_key(v, pointer, "bytes");
+    require_key(v, pointer, "every_ms");
+    GenerateSpec g;
+    g.chunks = get_small_int(v.at("chunks"), child(pointer, "chunks"), 1, kMaxChunks);
+    g.bytes = get_small_int(v.at("bytes"), child(pointer, "bytes"), 1, kMaxChunkBytes);
+    g.every_ms = get_int(v.at("every_ms"), child(pointer, "every_ms"), 0, kScenarioMaxMs);
+    if (const json* s = find(v, "start_ms")) {
+      g.start_ms = get_int(*s, child(pointer, "start_ms"), 0, kScenarioMaxMs);
+    }
+    if (const json* f = find(v, "final_state")) {
+      g.final_state = get_terminal_state(*f, child(pointer, "final_state"));
+    }
+    // Every instance of a template shares its event log, so the generated text must fit in
+    // memory; checked here rather than first at mock start so that lint catches it too.
+    if (static_cast<std::int64_t>(g.chunks) * g.bytes > kScenarioMaxGeneratedBytes) {
+      fail(pointer, "chunks * bytes of at most 268435456 (256 MiB)");
+    }
+    // Bounded operands (1e6 * 8.64e7), so the product fits easily.
+    const std::int64_t end_ms = g.start_ms + static_cast<std::int64_t>(g.chunks) * g.every_ms;
+    if (end_ms > kScenarioMaxMs) {
+      fail(pointer, "a stream that ends within " + std::to_string(kScenarioMaxMs) +
+                        " ms (start_ms + chunks * every_ms is " + std::to_string(end_ms) + ")");
+    }
+    return g;
+  }
+
+  std::vector<FaultSpec> parse_faults(const json& v, const std::string& pointer) const {
+    if (!v.is_array()) fail(pointer, "an array of faults");
+    std::vector<FaultSpec> faults;
+    faults.reserve(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const json& f = v[i];
+      const std::string p = child(pointer, i);
+      expect_object(f, p);
+      check_keys(f, p, {"http_error", "attempts", "on"});
+      int kinds = 0;
+      for (std::string_view kind : kFaultKinds) kinds += static_cast<int>(f.contains(kind));
+      if (kinds != 1) fail(p, "exactly one fault-kind key: " + quoted_list({"http_error"}));
+      FaultSpec fault;
+      fault.kind = FaultSpec::Kind::kHttpError;
+      parse_http_error(f.at("http_error"), child(p, "http_error"), fault);
+      if (const json* a = find(f, "attempts")) {
+        const std::string attempts_pointer = child(p, "attempts");
+        // An empty list would read as "never" but FaultSpec takes empty as "every attempt".
+        if (!a->is_array() || a->empty()) {
+          fail(attempts_pointer, "a non-empty array of attempt numbers (counted from 1)");
+        }
+        for (std::size_t j = 0; j < a->size(); ++j) {
+          fault.attempts.push_back(
+              get_small_int((*a)[j], child(attempts_pointer, j), 1, kMaxAttempt));
+        }
+      }
+      if (const json* on = find(f, "on")) {
+        const std::string on_pointer = child(p, "on");
+        const std::string applies = on->is_string() ? on->get<std::string>() : std::string();
+        if (applies == "any") {
+          fault.applies_to = FaultSpec::Applies::kAny;
+        } else if (applies == "get") {
+          fault.applies_to = FaultSpec::Applies::kGet;
+        } else if (applies == "stream") {
+          fault.applies_to = FaultSpec::Applies::kStream;
+        } else {
+          fail(on_pointer, "one of " + quoted_list({"any", "get", "stream"}));
+        }
+      } else {
+        fault.applies_to = FaultSpec::Applies::kAny;
+      }
+      faults.push_back(std::move(fault));
+    }
+    return faults;
+  }
+
+  void parse_http_error(const json& v, const std::string& pointer, FaultSpec& fault) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"status", "retry_after_s", "message"});
+    require_key(v, pointer, "status");
+    fault.status = get_small_int(v.at("status"), child(pointer, "status"), 400, 599);
+    if (const json* r = find(v, "retry_after_s")) {
+      fault.retry_after_s = get_small_int(*r, child(pointer, "retry_after_s"), 0, kMaxRetryAfterS);
+    }
+    if (const json* m = find(v, "message")) {
+      fault.message = get_string(*m, child(pointer, "message"), false);
+    }
+  }
+
+  const std::string& file_;
+};
+
+// Rejects a key repeated within one object while parsing: nlohmann keeps only the last value,
+// so a duplicated template would otherwise vanish without a word. Tracks the JSON pointer of the
+// current position from the parser's events.
+class DuplicateKeyGuard {
+ public:
+  explicit DuplicateKeyGuard(const std::string& file) : file_(file) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        count_array_element();
+        frames_.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) {
+          throw ScenarioError(file_, pointer(), "a key that appears only once in its object");
+        }
+        break;
+      }
+      case json::parse_event_t::value:
+        count_array_element();
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    std::size_t elements;  // arrays: elements seen so far
+    std::string key;       // objects: the key being parsed
+    std::set<std::string> keys;
+  };
+
+  void count_array_element() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().elements;
+  }
+
+  std::string pointer() const {
+    std::string out;
+    for (const Frame& f : frames_) {
+      out = f.is_array ? child(out, f.elements - 1) : child(out, f.key);
+    }
+    return out;
+  }
+
+  const std::string& file_;
+  std::vector<Frame> frames_;
+};
+
+std::string strip_exception_prefix(const std::string& what) {
+  // nlohmann prefixes "[json.exception.parse_error.101] ", which means nothing to a user.
+  if (!what.empty() && what.front() == '[') {
+    const auto end = what.find("] ");
+    if (end != std::string::npos) return what.substr(end + 2);
+  }
+  return what;
+}
+
+json parse_json(const std::string& bytes, const std::string& file) {
+  try {
+    // By reference: the guard's state must survive however often the parser copies its callback.
+    DuplicateKeyGuard guard(file);
+    return json::parse(bytes.begin(), bytes.end(), std::ref(guard));
+  } catch (const json::parse_error& e) {
+    throw ScenarioError(file, "",
+                        "valid JSON (byte " + std::to_string(e.byte) + ": " +
+                            strip_exception_prefix(e.what()) + ")");
+  } catch (const json::exception& e) {
+    throw ScenarioError(file, "", "valid JSON (" + strip_exception_prefix(e.what()) + ")");
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  // An ifstream opens a directory without complaint on Linux and then reads nothing.
+  if (fs::is_directory(path, ec)) throw ScenarioError(path, "", "a readable file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, "", "a readable file");
+  std::string bytes;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw ScenarioError(path, "", "a readable file");
+  return bytes;
+}
+
+bool is_scenario_file_name(const fs::path& path) {
+  const std::string name = path.filename().string();
+  constexpr std::string_view kSchemaSuffix = ".schema.json";
+  if (path.extension() != ".json") return false;
+  return !(name.size() >= kSchemaSuffix.size() &&
+           name.compare(name.size() - kSchemaSuffix.size(), kSchemaSuffix.size(), kSchemaSuffix) ==
+               0);
+}
+
+std::vector<std::string> scenario_files_below(const std::string& directory) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(directory, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && is_scenario_file_name(it->path())) {
+      found.push_back(it->path());
+    }
+  }
+  if (ec) throw ScenarioError(directory, "", "a readable directory");
+  // path::operator< compares component by component, so a directory's files stay together.
+  std::sort(found.begin(), found.end());
+  if (found.empty()) {
+    throw ScenarioError(directory, "",
+                        "a directory with at least one *.json scenario file (*.schema.json files "
+                        "do not count)");
+  }
+  std::vector<std::string> files;
+  files.reserve(found.size());
+  for (const fs::path& p : found) files.push_back(p.string());
+  return files;
+}
+
+const std::string& file_of(const InteractionTemplate& t, const Scenario& s) {
+  return t.file.empty() ? s.file : t.file;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
+  Scenario scenario = DocumentParser(file).parse(doc);
+  scenario.sha256 = sha256_hex(doc.dump(), file);
+  return scenario;
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  return parse_scenario_text(read_file(path), path);
+}
+
+Scenario parse_scenario_text(const std::string& bytes, const std::string& label) {
+  Scenario scenario = DocumentParser(label).parse(parse_json(bytes, label));
+  scenario.sha256 = sha256_hex(bytes, label);
+  return scenario;
+}
+
+std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
+  if (paths.empty()) throw ScenarioError("", "", "at least one scenario file or directory");
+  std::vector<std::string> expanded;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (fs::is_directory(status)) {
+      for (std::string& f : scenario_files_below(path)) expanded.push_back(std::move(f));
+    } else if (fs::exists(status)) {
+      expanded.push_back(path);
+    } else {
+      throw ScenarioError(path, "", "an existing file or directory");
+    }
+  }
+  // Overlapping arguments (a directory and a file inside it) must not look like two
+  // definitions of the same templates.
+  std::set<std::string> seen;
+  std::vector<std::string> files;
+  for (const std::string& file : expanded) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(file, ec);
+    if (seen.insert(ec ? file : canonical.string()).second) files.push_back(file);
+  }
+  return files;
+}
+
+std::vector<Scenario> load_scenarios(const std::vector<std::string>& paths) {
+  std::vector<Scenario> scenarios;
+  for (const std::string& file : scenario_files(paths)) {
+    scenarios.push_back(load_scenario_file(file));
+  }
+  validate_scenario_set(scenarios);
+  return scenarios;
+}
+
+void validate_scenario_set(const std::vector<Scenario>& scenarios) {
+  struct Entry {
+    const InteractionTemplate* tmpl;
+    const std::string* file;
+    std::size_t order;
+  };
+  std::map<std::string, Entry> by_name;
+  std::vector<Entry> in_order;
+  for (const Scenario& s : scenarios) {
+    for (const InteractionTemplate& t : s.interactions) {
+      const Entry entry{&t, &file_of(t, s), in_order.size()};
+      const auto [it, inserted] = by_name.emplace(t.name, entry);
+      if (!inserted) {
+        throw ScenarioError(*entry.file, t.pointer,
+                            "a template name not already defined in " + *it->second.file);
+      }
+      in_order.push_back(entry);
+    }
+  }
+  for (const Entry& e : in_order) {
+    if (e.tmpl->previous && by_name.count(*e.tmpl->previous) == 0) {
+      throw ScenarioError(*e.file, e.tmpl->pointer + "/previous",
+                          "the name of a template in the loaded files (no template is named \"" +
+                              *e.tmpl->previous + "\")");
+    }
+  }
+  // Each template has at most one `previous`, so following the links from any start either ends
+  // or runs into a cycle; colouring visits every template once.
+  enum class Mark { kNew, kOnPath, kDone };
+  std::vector<Mark> marks(in_order.size(), Mark::kNew);
+  for (std::size_t start = 0; start < in_order.size(); ++start) {
+    std::vector<std::size_t> path;
+    std::size_t at = start;
+    while (marks[at] == Mark::kNew) {
+      marks[at] = Mark::kOnPath;
+      path.push_back(at);
+      const auto& previous = in_order[at].tmpl->previous;
+      if (!previous) break;
+      at = by_name.at(*previous).order;
+    }
+    if (marks[at] == Mark::kOnPath && in_order[at].tmpl->previous) {
+      // `at` was reached twice on this walk: the cycle is the tail of `path` from `at`. Report it
+      // at its member defined first, so the message does not depend on where the walk began.
+      const auto cycle_begin = std::find(path.begin(), path.end(), at);
+      const std::vector<std::size_t> cycle(cycle_begin, path.end());
+      const std::size_t first = *std::min_element(cycle.begin(), cycle.end());
+      std::string names;
+      std::size_t n = first;
+      do {
+        names += in_order[n].tmpl->name + " -> ";
+        n = by_name.at(*in_order[n].tmpl->previous).order;
+      } while (n != first);
+      names += in_order[first].tmpl->name;
+      throw ScenarioError(*in_order[first].file, in_order[first].tmpl->pointer + "/previous",
+                          "a chain of \"previous\" links that ends, not the cycle " + names);
+    }
+    for (std::size_t p : path) marks[p] = Mark::kDone;
+  }
+}
+
+}  // namespace ixh

@@ -1,0 +1,846 @@
+#include "core/scenario_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace ixh {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSourceDir = IXH_SOURCE_DIR;
+const std::string kFixtures = kSourceDir + "/tests/testdata/scenarios";
+
+std::string Fixture(std::string_view relative) { return kFixtures + "/" + std::string(relative); }
+
+// Loads a path the way `ixh scenarios lint` does and returns the error, failing the test if
+// there is none.
+ScenarioError LoadError(const std::vector<std::string>& paths) {
+  try {
+    load_scenarios(paths);
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ScenarioError for " << paths.front();
+  return ScenarioError("", "", "");
+}
+
+void ExpectError(const std::vector<std::string>& paths, const std::string& file,
+                 std::string_view pointer, std::string_view expected) {
+  SCOPED_TRACE(paths.front());
+  const ScenarioError e = LoadError(paths);
+  EXPECT_EQ(e.file(), file);
+  EXPECT_EQ(e.pointer(), pointer);
+  EXPECT_EQ(e.expected(), expected);
+}
+
+// One fixture file, one rule: the error must name that file, the exact pointer and the text.
+void ExpectRejected(std::string_view fixture, std::string_view pointer, std::string_view expected) {
+  ExpectError({Fixture(fixture)}, Fixture(fixture), pointer, expected);
+}
+
+const InteractionTemplate& Find(const std::vector<Scenario>& scenarios, std::string_view name) {
+  for (const Scenario& s : scenarios) {
+    for (const InteractionTemplate& t : s.interactions) {
+      if (t.name == name) return t;
+    }
+  }
+  ADD_FAILURE() << "no template " << name;
+  static const InteractionTemplate kNone;
+  return kNone;
+}
+
+std::vector<std::string> Names(const Scenario& s) {
+  std::vector<std::string> names;
+  for (const InteractionTemplate& t : s.interactions) names.push_back(t.name);
+  return names;
+}
+
+// --- Good files -----------------------------------------------------------------------------
+
+TEST(ScenarioLoaderTest, LoadsEveryFieldOfAFullFile) {
+  const std::string path = Fixture("good/full.json");
+  const Scenario s = load_scenario_file(path);
+  EXPECT_EQ(s.name, "everything");
+  EXPECT_EQ(s.description, "Every key of the format, each set to a value other than its default.");
+  EXPECT_EQ(s.file, path);
+  EXPECT_EQ(s.sha256.size(), 64u);
+  ASSERT_EQ(Names(s), (std::vector<std::string>{"full_generated", "full_story"}));
+
+  const InteractionTemplate& g = s.interactions[0];
+  EXPECT_EQ(g.model, "ixh-load-1");
+  EXPECT_EQ(g.input, "x");
+  EXPECT_TRUE(g.store);
+  EXPECT_FALSE(g.previous.has_value());
+  EXPECT_EQ(g.candidates, 1);
+  EXPECT_TRUE(g.timeline.empty());
+  ASSERT_TRUE(g.generate.has_value());
+  EXPECT_EQ(g.generate->chunks, 100);
+  EXPECT_EQ(g.generate->bytes, 64);
+  EXPECT_EQ(g.generate->every_ms, 10);
+  EXPECT_EQ(g.generate->start_ms, 5);
+  EXPECT_EQ(g.generate->final_state, State::kCancelled);
+  ASSERT_EQ(g.faults.size(), 1u);
+  EXPECT_EQ(g.faults[0].status, 500);
+  EXPECT_EQ(g.faults[0].message, "boom");
+  EXPECT_EQ(g.faults[0].applies_to, FaultSpec::Applies::kAny);
+  EXPECT_EQ(g.file, path);
+  EXPECT_EQ(g.pointer, "/interactions/full_generated");
+
+  const InteractionTemplate& t = s.interactions[1];
+  EXPECT_EQ(t.name, "full_story");
+  EXPECT_EQ(t.model, "ixh-mock-2");
+  EXPECT_EQ(t.input, "Tell me a story about a lighthouse");
+  EXPECT_FALSE(t.store);
+  EXPECT_EQ(t.previous, "full_generated");
+  EXPECT_EQ(t.candidates, 2);
+  EXPECT_FALSE(t.generate.has_value());
+  EXPECT_EQ(t.file, path);
+  EXPECT_EQ(t.pointer, "/interactions/full_story");
+  ASSERT_EQ(t.timeline.size(), 6u);
+  EXPECT_EQ(t.timeline[0].kind, TimelineEntry::Kind::kState);
+  EXPECT_EQ(t.timeline[0].state, State::kRunning);
+  EXPECT_EQ(t.timeline[0].after_ms, 0);
+  EXPECT_EQ(t.timeline[1].kind, TimelineEntry::Kind::kText);
+  EXPECT_EQ(t.timeline[1].text, "The keeper");
+  EXPECT_EQ(t.timeline[1].candidate, 0);
+  EXPECT_EQ(t.timeline[1].after_ms, 100);
+  EXPECT_EQ(t.timeline[2].text, "The lamp");
+  EXPECT_EQ(t.timeline[2].candidate, 1);
+  EXPECT_EQ(t.timeline[3].text, " climbed");
+  EXPECT_EQ(t.timeline[3].candidate, 0);
+  EXPECT_EQ(t.timeline[4].kind, TimelineEntry::Kind::kUsage);
+  EXPECT_EQ(t.timeline[4].after_ms, 300);
+  EXPECT_EQ(t.timeline[4].usage, (Usage{9, 6, 15}));
+  EXPECT_EQ(t.timeline[5].kind, TimelineEntry::Kind::kState);
+  EXPECT_EQ(t.timeline[5].state, State::kFailed);
+  ASSERT_EQ(t.faults.size(), 2u);
+  EXPECT_EQ(t.faults[0].kind, FaultSpec::Kind::kHttpError);
+  EXPECT_EQ(t.faults[0].status, 429);
+  EXPECT_EQ(t.faults[0].retry_after_s, 2);
+  EXPECT_EQ(t.faults[0].message, "slow down");
+  EXPECT_EQ(t.faults[0].attempts, (std::vector<int>{1, 3}));
+  EXPECT_EQ(t.faults[0].applies_to, FaultSpec::Applies::kStream);
+  EXPECT_EQ(t.faults[1].status, 503);
+  EXPECT_FALSE(t.faults[1].retry_after_s.has_value());
+  EXPECT_TRUE(t.faults[1].attempts.empty());
+  EXPECT_EQ(t.faults[1].applies_to, FaultSpec::Applies::kGet);
+}
+
+TEST(ScenarioLoaderTest, AppliesDefaults) {
+  const Scenario s = load_scenario_file(Fixture("good/minimal.json"));
+  EXPECT_EQ(s.name, "minimal");  // the file stem
+  EXPECT_EQ(s.description, "");
+  ASSERT_EQ(Names(s), (std::vector<std::string>{"bare", "bare_fault", "bare_generate"}));
+  const InteractionTemplate& bare = s.interactions[0];
+  EXPECT_EQ(bare.model, "ixh-mock-1");
+  EXPECT_EQ(bare.input, "");
+  EXPECT_TRUE(bare.store);
+  EXPECT_FALSE(bare.previous.has_value());
+  EXPECT_EQ(bare.candidates, 1);
+  EXPECT_TRUE(bare.timeline.empty());  // stays PENDING
+  EXPECT_FALSE(bare.generate.has_value());
+  EXPECT_TRUE(bare.faults.empty());
+
+  ASSERT_EQ(s.interactions[1].faults.size(), 1u);
+  const FaultSpec& f = s.interactions[1].faults[0];
+  EXPECT_EQ(f.kind, FaultSpec::Kind::kHttpError);
+  EXPECT_EQ(f.status, 500);
+  EXPECT_FALSE(f.retry_after_s.has_value());
+  EXPECT_EQ(f.message, "");
+  EXPECT_TRUE(f.attempts.empty());  // every attempt
+  EXPECT_EQ(f.applies_to, FaultSpec::Applies::kAny);
+
+  const auto& g = s.interactions[2].generate;
+  ASSERT_TRUE(g.has_value());
+  EXPECT_EQ(g->chunks, 3);
+  EXPECT_EQ(g->bytes, 8);
+  EXPECT_EQ(g->every_ms, 0);
+  EXPECT_EQ(g->start_ms, 0);
+  EXPECT_EQ(g->final_state, State::kCompleted);
+}
+
+TEST(ScenarioLoaderTest, AcceptsIntegralFloatsAsIntegers) {
+  // JSON Schema's "integer" matches 2.0 and 1e2; the loader agrees so editors and lint agree.
+  const Scenario s = load_scenario_file(Fixture("good/integral_numbers.json"));
+  const InteractionTemplate& t = s.interactions.at(0);
+  EXPECT_EQ(t.candidates, 2);
+  ASSERT_EQ(t.timeline.size(), 3u);
+  EXPECT_EQ(t.timeline[1].after_ms, 100);
+  EXPECT_EQ(t.timeline[1].candidate, 1);
+  EXPECT_EQ(t.timeline[2].usage, (Usage{3, 1, 4}));
+}
+
+TEST(ScenarioLoaderTest, HashesTheFileBytes) {
+  // sha256sum tests/testdata/scenarios/good/minimal.json; update both if the fixture changes.
+  EXPECT_EQ(load_scenario_file(Fixture("good/minimal.json")).sha256,
+            "9646545966d2007801e16ec4080bab5fe80af2330f3d6f01c0a66fd0b80ec36d");
+}
+
+TEST(ScenarioLoaderTest, ParsesAnAlreadyDecodedDocument) {
+  const auto doc = nlohmann::json::parse(R"({"interactions": {"a": {"timeline": []}}})");
+  const Scenario s = parse_scenario(doc, "admin/uploaded.json");
+  EXPECT_EQ(s.file, "admin/uploaded.json");
+  EXPECT_EQ(s.name, "uploaded");
+  // Hash of the compact dump {"interactions":{"a":{"timeline":[]}}}.
+  EXPECT_EQ(s.sha256, "913eeff0c99255e56b8b3e16de3e754b09776a057d7a458f07e41c2d034d55ab");
+  ASSERT_EQ(s.interactions.size(), 1u);
+  EXPECT_EQ(s.interactions[0].file, "admin/uploaded.json");
+  EXPECT_EQ(s.interactions[0].pointer, "/interactions/a");
+}
+
+TEST(ScenarioLoaderTest, ParseScenarioReportsTheGivenFile) {
+  const auto doc = nlohmann::json::parse(R"({"interactions": {"a": {"timeline": 3}}})");
+  try {
+    parse_scenario(doc, "body");
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "body");
+    EXPECT_EQ(e.pointer(), "/interactions/a/timeline");
+    EXPECT_EQ(e.expected(), "an array of timeline entries");
+    EXPECT_STREQ(e.what(),
+                 "body: at /interactions/a/timeline: expected an array of timeline entries");
+  }
+}
+
+TEST(ScenarioLoaderTest, LeavesCrossFileRulesToTheSet) {
+  // A single file may name a `previous` that another file defines.
+  const Scenario s =
+      load_scenario_file(Fixture("bad_loader_only/cross_unknown_previous/chain.json"));
+  EXPECT_EQ(Find({s}, "turn2").previous, "turn0");
+}
+
+// --- Files that cannot be read or parsed ------------------------------------------------------
+
+TEST(ScenarioLoaderTest, RejectsInvalidJson) {
+  const std::string path = Fixture("bad_loader_only/syntax_error.json");
+  const ScenarioError e = LoadError({path});
+  EXPECT_EQ(e.file(), path);
+  EXPECT_EQ(e.pointer(), "");
+  // Byte and column count from 1 and point at the stray "}". The parser's own words follow;
+  // pin only the part this project writes and the position.
+  EXPECT_EQ(e.expected().rfind("valid JSON (byte 52: parse error at line 3, column 30: ", 0), 0u)
+      << e.expected();
+  EXPECT_EQ(e.expected().back(), ')');
+}
+
+TEST(ScenarioLoaderTest, RejectsMissingFile) {
+  const std::string path = Fixture("does_not_exist.json");
+  try {
+    load_scenario_file(path);
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.pointer(), "");
+    EXPECT_EQ(e.expected(), "a readable file");
+  }
+}
+
+TEST(ScenarioLoaderTest, RejectsDirectoryAsAFile) {
+  const std::string path = Fixture("good/tree");
+  try {
+    load_scenario_file(path);
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.pointer(), "");
+    EXPECT_EQ(e.expected(), "a readable file");
+  }
+}
+
+TEST(ScenarioLoaderTest, RejectsRepeatedKey) {
+  ExpectRejected("bad_loader_only/duplicate_key.json", "/interactions/story",
+                 "a key that appears only once in its object");
+}
+
+TEST(ScenarioLoaderTest, RejectsRepeatedKeyInsideAnArray) {
+  ExpectRejected("bad_loader_only/duplicate_key_in_array.json",
+                 "/interactions/story/timeline/2/after_ms",
+                 "a key that appears only once in its object");
+}
+
+// --- One rule each --------------------------------------------------------------------------
+
+TEST(ScenarioLoaderTest, RejectsTopLevelNotAnObject) {
+  ExpectRejected("bad/top_not_object.json", "", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownTopLevelKey) {
+  ExpectRejected("bad/top_unknown_key.json", "/steps",
+                 "one of the keys \"$schema\", \"name\", \"description\", \"interactions\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsMissingInteractions) {
+  ExpectRejected("bad/top_missing_interactions.json", "",
+                 "an object with the key \"interactions\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyInteractions) {
+  ExpectRejected("bad/top_empty_interactions.json", "/interactions",
+                 "a non-empty object of interaction templates");
+}
+
+TEST(ScenarioLoaderTest, RejectsInteractionsNotAnObject) {
+  ExpectRejected("bad/top_interactions_not_object.json", "/interactions",
+                 "a non-empty object of interaction templates");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyName) {
+  ExpectRejected("bad/top_name_empty.json", "/name", "a non-empty string");
+}
+
+TEST(ScenarioLoaderTest, RejectsSchemaKeyNotAString) {
+  ExpectRejected("bad/top_schema_not_string.json", "/$schema", "a string");
+}
+
+TEST(ScenarioLoaderTest, RejectsDescriptionNotAString) {
+  ExpectRejected("bad/top_description_not_string.json", "/description", "a string");
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateNameWithDot) {
+  ExpectRejected("bad/template_name_dot.json", "/interactions/story.v2",
+                 "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateNameTooLong) {
+  ExpectRejected("bad/template_name_too_long.json",
+                 "/interactions/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                 "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateNameWithEscapedCharacters) {
+  ExpectRejected("bad/template_name_escaped.json", "/interactions/a~1b~0c",
+                 "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateNotAnObject) {
+  ExpectRejected("bad/template_not_object.json", "/interactions/story", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownTemplateKey) {
+  ExpectRejected("bad/template_unknown_key.json", "/interactions/story/stream",
+                 "one of the keys \"model\", \"input\", \"store\", \"previous\", \"candidates\", "
+                 "\"timeline\", \"generate\", \"faults\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyModel) {
+  ExpectRejected("bad/template_model_empty.json", "/interactions/story/model",
+                 "a non-empty string");
+}
+
+TEST(ScenarioLoaderTest, RejectsInputNotAString) {
+  ExpectRejected("bad/template_input_not_string.json", "/interactions/story/input", "a string");
+}
+
+TEST(ScenarioLoaderTest, RejectsStoreNotABoolean) {
+  ExpectRejected("bad/template_store_not_bool.json", "/interactions/story/store", "true or false");
+}
+
+TEST(ScenarioLoaderTest, RejectsPreviousNotATemplateName) {
+  ExpectRejected("bad/template_previous_bad_name.json", "/interactions/story/previous",
+                 "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsCandidatesOutOfRange) {
+  ExpectRejected("bad/template_candidates_out_of_range.json", "/interactions/story/candidates",
+                 "an integer from 1 to 8");
+}
+
+TEST(ScenarioLoaderTest, RejectsCandidatesNotAnInteger) {
+  ExpectRejected("bad/template_candidates_fraction.json", "/interactions/story/candidates",
+                 "an integer from 1 to 8");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineAndGenerateTogether) {
+  ExpectRejected("bad/template_timeline_and_generate.json", "/interactions/story",
+                 "exactly one of the keys \"timeline\" and \"generate\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateWithoutTimelineOrGenerate) {
+  ExpectRejected("bad/template_no_timeline_or_generate.json", "/interactions/story",
+                 "exactly one of the keys \"timeline\" and \"generate\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineNotAnArray) {
+  ExpectRejected("bad/timeline_not_array.json", "/interactions/story/timeline",
+                 "an array of timeline entries");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineEntryNotAnObject) {
+  ExpectRejected("bad/entry_not_object.json", "/interactions/story/timeline/1", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineEntryWithoutAfterMs) {
+  ExpectRejected("bad/entry_missing_after_ms.json", "/interactions/story/timeline/0",
+                 "an object with the key \"after_ms\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeAfterMs) {
+  ExpectRejected("bad/entry_after_ms_negative.json", "/interactions/story/timeline/0/after_ms",
+                 "an integer from 0 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsAfterMsBeyondOneDay) {
+  ExpectRejected("bad/entry_after_ms_too_large.json", "/interactions/story/timeline/0/after_ms",
+                 "an integer from 0 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsAfterMsNotAnInteger) {
+  ExpectRejected("bad/entry_after_ms_string.json", "/interactions/story/timeline/0/after_ms",
+                 "an integer from 0 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineEntryWithoutKind) {
+  ExpectRejected("bad/entry_no_kind.json", "/interactions/story/timeline/1",
+                 "exactly one of the keys \"state\", \"text\", \"usage\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimelineEntryWithTwoKinds) {
+  ExpectRejected("bad/entry_two_kinds.json", "/interactions/story/timeline/0",
+                 "exactly one of the keys \"state\", \"text\", \"usage\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownTimelineEntryKey) {
+  ExpectRejected("bad/entry_unknown_key.json", "/interactions/story/timeline/1/delay_ms",
+                 "one of the keys \"after_ms\", \"state\", \"text\", \"usage\", \"candidate\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownStateName) {
+  ExpectRejected("bad/entry_unknown_state.json", "/interactions/story/timeline/3/state",
+                 "one of \"PENDING\", \"RUNNING\", \"COMPLETED\", \"FAILED\", \"CANCELLED\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsStateNotAString) {
+  ExpectRejected("bad/entry_state_not_string.json", "/interactions/story/timeline/0/state",
+                 "one of \"PENDING\", \"RUNNING\", \"COMPLETED\", \"FAILED\", \"CANCELLED\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsPendingStateEntry) {
+  ExpectRejected("bad/entry_pending_state.json", "/interactions/story/timeline/0/state",
+                 "one of \"RUNNING\", \"COMPLETED\", \"FAILED\", \"CANCELLED\" (states only move "
+                 "forward, and here it is PENDING)");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyText) {
+  ExpectRejected("bad/entry_empty_text.json", "/interactions/story/timeline/1/text",
+                 "a non-empty string");
+}
+
+TEST(ScenarioLoaderTest, RejectsTextNotAString) {
+  ExpectRejected("bad/entry_text_not_string.json", "/interactions/story/timeline/1/text",
+                 "a non-empty string");
+}
+
+TEST(ScenarioLoaderTest, RejectsCandidateOnStateEntry) {
+  ExpectRejected("bad/entry_candidate_on_state.json", "/interactions/story/timeline/0/candidate",
+                 "no \"candidate\" key except on a \"text\" entry");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeCandidate) {
+  ExpectRejected("bad/entry_candidate_negative.json", "/interactions/story/timeline/1/candidate",
+                 "an integer from 0 to 0 (the template has 1 candidate)");
+}
+
+TEST(ScenarioLoaderTest, RejectsCandidateBeyondEight) {
+  ExpectRejected("bad/entry_candidate_too_large.json", "/interactions/story/timeline/1/candidate",
+                 "an integer from 0 to 7 (the template has 8 candidates)");
+}
+
+TEST(ScenarioLoaderTest, RejectsUsageNotAnObject) {
+  ExpectRejected("bad/usage_not_object.json", "/interactions/story/timeline/1/usage", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsUsageMissingCount) {
+  ExpectRejected("bad/usage_missing_key.json", "/interactions/story/timeline/1/usage",
+                 "an object with the key \"total_token_count\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownUsageKey) {
+  ExpectRejected(
+      "bad/usage_unknown_key.json", "/interactions/story/timeline/1/usage/cached_token_count",
+      "one of the keys \"prompt_token_count\", \"candidates_token_count\", \"total_token_count\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeTokenCount) {
+  ExpectRejected("bad/usage_negative.json",
+                 "/interactions/story/timeline/1/usage/prompt_token_count",
+                 "an integer from 0 to 9007199254740991");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateNotAnObject) {
+  ExpectRejected("bad/generate_not_object.json", "/interactions/story/generate", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateWithoutChunks) {
+  ExpectRejected("bad/generate_missing_chunks.json", "/interactions/story/generate",
+                 "an object with the key \"chunks\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateChunksOutOfRange) {
+  ExpectRejected("bad/generate_chunks_zero.json", "/interactions/story/generate/chunks",
+                 "an integer from 1 to 1000000");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateBytesOutOfRange) {
+  ExpectRejected("bad/generate_bytes_too_large.json", "/interactions/story/generate/bytes",
+                 "an integer from 1 to 1048576");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateNegativeEveryMs) {
+  ExpectRejected("bad/generate_every_ms_negative.json", "/interactions/story/generate/every_ms",
+                 "an integer from 0 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateNegativeStartMs) {
+  ExpectRejected("bad/generate_start_ms_negative.json", "/interactions/story/generate/start_ms",
+                 "an integer from 0 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateNonTerminalFinalState) {
+  ExpectRejected("bad/generate_final_state_running.json",
+                 "/interactions/story/generate/final_state",
+                 "one of \"COMPLETED\", \"FAILED\", \"CANCELLED\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownGenerateKey) {
+  ExpectRejected(
+      "bad/generate_unknown_key.json", "/interactions/story/generate/seed",
+      "one of the keys \"chunks\", \"bytes\", \"every_ms\", \"start_ms\", \"final_state\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsFaultsNotAnArray) {
+  ExpectRejected("bad/faults_not_array.json", "/interactions/story/faults", "an array of faults");
+}
+
+TEST(ScenarioLoaderTest, RejectsFaultNotAnObject) {
+  ExpectRejected("bad/fault_not_object.json", "/interactions/story/faults/0", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsFaultWithoutKind) {
+  ExpectRejected("bad/fault_no_kind.json", "/interactions/story/faults/0",
+                 "exactly one fault-kind key: \"http_error\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownFaultKey) {
+  ExpectRejected("bad/fault_unknown_key.json", "/interactions/story/faults/0/cut_after_events",
+                 "one of the keys \"http_error\", \"attempts\", \"on\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsHttpErrorNotAnObject) {
+  ExpectRejected("bad/http_error_not_object.json", "/interactions/story/faults/0/http_error",
+                 "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsHttpErrorWithoutStatus) {
+  ExpectRejected("bad/http_error_missing_status.json", "/interactions/story/faults/0/http_error",
+                 "an object with the key \"status\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsHttpErrorStatusOutOfRange) {
+  ExpectRejected("bad/http_error_status_302.json", "/interactions/story/faults/0/http_error/status",
+                 "an integer from 400 to 599");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeRetryAfter) {
+  ExpectRejected("bad/http_error_retry_after_negative.json",
+                 "/interactions/story/faults/0/http_error/retry_after_s",
+                 "an integer from 0 to 86400");
+}
+
+TEST(ScenarioLoaderTest, RejectsHttpErrorMessageNotAString) {
+  ExpectRejected("bad/http_error_message_not_string.json",
+                 "/interactions/story/faults/0/http_error/message", "a string");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownHttpErrorKey) {
+  ExpectRejected("bad/http_error_unknown_key.json",
+                 "/interactions/story/faults/0/http_error/headers",
+                 "one of the keys \"status\", \"retry_after_s\", \"message\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyAttempts) {
+  ExpectRejected("bad/fault_attempts_empty.json", "/interactions/story/faults/0/attempts",
+                 "a non-empty array of attempt numbers (counted from 1)");
+}
+
+TEST(ScenarioLoaderTest, RejectsAttemptsNotAnArray) {
+  ExpectRejected("bad/fault_attempts_not_array.json", "/interactions/story/faults/0/attempts",
+                 "a non-empty array of attempt numbers (counted from 1)");
+}
+
+TEST(ScenarioLoaderTest, RejectsAttemptZero) {
+  ExpectRejected("bad/fault_attempt_zero.json", "/interactions/story/faults/0/attempts/1",
+                 "an integer from 1 to 1000000");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownFaultTarget) {
+  ExpectRejected("bad/fault_on_unknown.json", "/interactions/story/faults/0/on",
+                 "one of \"any\", \"get\", \"stream\"");
+}
+
+TEST(ScenarioLoaderTest, RejectsDecreasingAfterMs) {
+  ExpectRejected("bad_loader_only/after_ms_decreasing.json",
+                 "/interactions/story/timeline/2/after_ms",
+                 "an integer from 300 to 86400000 (after_ms never decreases along the timeline)");
+}
+
+TEST(ScenarioLoaderTest, RejectsRunningTwice) {
+  ExpectRejected("bad_loader_only/running_twice.json", "/interactions/story/timeline/2/state",
+                 "one of \"COMPLETED\", \"FAILED\", \"CANCELLED\" (states only move forward, and "
+                 "here it is RUNNING)");
+}
+
+TEST(ScenarioLoaderTest, RejectsEntryAfterTerminalState) {
+  ExpectRejected("bad_loader_only/entry_after_terminal.json", "/interactions/story/timeline/3",
+                 "no entry after the terminal state at /interactions/story/timeline/2");
+}
+
+TEST(ScenarioLoaderTest, RejectsSecondTerminalState) {
+  ExpectRejected("bad_loader_only/two_terminal_states.json", "/interactions/story/timeline/2",
+                 "no entry after the terminal state at /interactions/story/timeline/1");
+}
+
+TEST(ScenarioLoaderTest, RejectsUsageAfterTerminalState) {
+  ExpectRejected("bad_loader_only/usage_after_terminal.json", "/interactions/story/timeline/2",
+                 "no entry after the terminal state at /interactions/story/timeline/1");
+}
+
+TEST(ScenarioLoaderTest, RejectsTextBeforeRunning) {
+  ExpectRejected("bad_loader_only/text_before_running.json", "/interactions/story/timeline/0",
+                 "a \"RUNNING\" state entry before the first text entry");
+}
+
+TEST(ScenarioLoaderTest, RejectsUsageTwice) {
+  ExpectRejected("bad_loader_only/usage_twice.json", "/interactions/story/timeline/2",
+                 "at most one usage entry (the first is at /interactions/story/timeline/1)");
+}
+
+TEST(ScenarioLoaderTest, RejectsUsageTotalNotTheSum) {
+  ExpectRejected("bad_loader_only/usage_total_mismatch.json",
+                 "/interactions/story/timeline/1/usage/total_token_count",
+                 "7, the sum of prompt_token_count and candidates_token_count");
+}
+
+TEST(ScenarioLoaderTest, RejectsCandidateBeyondTemplateCandidates) {
+  ExpectRejected("bad_loader_only/candidate_beyond_candidates.json",
+                 "/interactions/story/timeline/1/candidate",
+                 "an integer from 0 to 0 (the template has 1 candidate)");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateOfMoreThan256MiB) {
+  ExpectRejected("bad_loader_only/generate_too_much_text.json", "/interactions/story/generate",
+                 "chunks * bytes of at most 268435456 (256 MiB)");
+}
+
+TEST(ScenarioLoaderTest, RejectsGenerateLongerThanOneDay) {
+  ExpectRejected(
+      "bad_loader_only/generate_too_long.json", "/interactions/story/generate",
+      "a stream that ends within 86400000 ms (start_ms + chunks * every_ms is 1000000000)");
+}
+
+TEST(ScenarioLoaderTest, EveryBadFixtureIsRejected) {
+  // Guards the fixture split that tests/schema_check.py relies on: whatever lies in bad/ or
+  // bad_loader_only/ must fail to load, alone or (for a folder) as one set.
+  int checked = 0;
+  for (const char* folder : {"bad", "bad_loader_only"}) {
+    for (const auto& entry : fs::directory_iterator(Fixture(folder))) {
+      const std::string path = entry.path().string();
+      if (!entry.is_directory() && entry.path().extension() != ".json") continue;
+      SCOPED_TRACE(path);
+      EXPECT_THROW(load_scenarios({path}), ScenarioError);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 70);
+}
+
+// --- Paths, directories and the set ---------------------------------------------------------
+
+TEST(ScenarioLoaderTest, LoadsDirectoriesInSortedOrderSkippingSchemas) {
+  const std::string dir = Fixture("good/tree");
+  const std::vector<Scenario> scenarios = load_scenarios({dir});
+  std::vector<std::string> files;
+  for (const Scenario& s : scenarios) files.push_back(s.file);
+  // Component-wise order keeps a/ together before a-x.json; ignored.schema.json and notes.txt
+  // are not scenarios.
+  EXPECT_EQ(files, (std::vector<std::string>{dir + "/a/c.json", dir + "/a/z.json",
+                                             dir + "/a-x.json", dir + "/b.json"}));
+  EXPECT_EQ(scenarios[0].name, "c");
+}
+
+TEST(ScenarioLoaderTest, LoadsFilesAndDirectoriesInArgumentOrder) {
+  const std::vector<Scenario> scenarios =
+      load_scenarios({Fixture("good/minimal.json"), Fixture("good/tree/a")});
+  ASSERT_EQ(scenarios.size(), 3u);
+  EXPECT_EQ(scenarios[0].name, "minimal");
+  EXPECT_EQ(scenarios[1].name, "c");
+  EXPECT_EQ(scenarios[2].name, "z");
+}
+
+TEST(ScenarioLoaderTest, LoadsAFileOnceWhenPathsOverlap) {
+  const std::string dir = Fixture("good/tree");
+  const std::vector<Scenario> scenarios =
+      load_scenarios({dir + "/b.json", dir, dir + "/../tree/b.json"});
+  ASSERT_EQ(scenarios.size(), 4u);
+  EXPECT_EQ(scenarios[0].file, dir + "/b.json");
+  EXPECT_EQ(scenarios[1].file, dir + "/a/c.json");
+}
+
+TEST(ScenarioLoaderTest, LoadsEveryGoodFixtureAsOneSet) {
+  const std::vector<Scenario> scenarios = load_scenarios({Fixture("good")});
+  EXPECT_EQ(scenarios.size(), 7u);
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyPathList) {
+  try {
+    load_scenarios({});
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "");
+    EXPECT_EQ(e.pointer(), "");
+    EXPECT_EQ(e.expected(), "at least one scenario file or directory");
+  }
+}
+
+TEST(ScenarioLoaderTest, RejectsMissingPath) {
+  const std::string path = Fixture("no/such/dir");
+  ExpectError({Fixture("good/minimal.json"), path}, path, "", "an existing file or directory");
+}
+
+TEST(ScenarioLoaderTest, RejectsDirectoryWithoutScenarioFiles) {
+  const std::string dir = Fixture("bad_loader_only/no_scenarios");
+  ExpectError({dir}, dir, "",
+              "a directory with at least one *.json scenario file (*.schema.json files do not "
+              "count)");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyDirectory) {
+  const fs::path dir = fs::path(testing::TempDir()) / "ixh_scenario_loader_empty";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ExpectError({dir.string()}, dir.string(), "",
+              "a directory with at least one *.json scenario file (*.schema.json files do not "
+              "count)");
+  fs::remove_all(dir);
+}
+
+TEST(ScenarioLoaderTest, RejectsTemplateDefinedInTwoFiles) {
+  const std::string dir = Fixture("bad_loader_only/cross_duplicate");
+  ExpectError({dir}, dir + "/b.json", "/interactions/shared",
+              "a template name not already defined in " + dir + "/a.json");
+}
+
+TEST(ScenarioLoaderTest, RejectsPreviousNamingNoTemplate) {
+  const std::string dir = Fixture("bad_loader_only/cross_unknown_previous");
+  ExpectError({dir}, dir + "/chain.json", "/interactions/turn2/previous",
+              "the name of a template in the loaded files (no template is named \"turn0\")");
+}
+
+TEST(ScenarioLoaderTest, RejectsPreviousCycleAcrossFiles) {
+  // w -> x -> y -> z -> x: the cycle is named from its first-defined member, without w.
+  const std::string dir = Fixture("bad_loader_only/cross_cycle");
+  ExpectError({dir}, dir + "/a.json", "/interactions/x/previous",
+              "a chain of \"previous\" links that ends, not the cycle x -> y -> z -> x");
+}
+
+TEST(ScenarioLoaderTest, RejectsPreviousPointingAtItself) {
+  const std::string path = Fixture("bad_loader_only/previous_self.json");
+  ExpectError({path}, path, "/interactions/echo/previous",
+              "a chain of \"previous\" links that ends, not the cycle echo -> echo");
+}
+
+TEST(ScenarioLoaderTest, ValidatesPreviousLinksAcrossFiles) {
+  const Scenario first = parse_scenario(
+      nlohmann::json::parse(R"({"interactions": {"turn_a": {"timeline": []}}})"), "first.json");
+  const Scenario second =
+      parse_scenario(nlohmann::json::parse(
+                         R"({"interactions": {"turn_b": {"previous": "turn_a", "timeline": []}}})"),
+                     "second.json");
+  EXPECT_NO_THROW(validate_scenario_set({first, second}));
+  try {
+    validate_scenario_set({second});
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "second.json");
+    EXPECT_EQ(e.pointer(), "/interactions/turn_b/previous");
+  }
+  try {
+    validate_scenario_set({first, second, first});
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "first.json");
+    EXPECT_EQ(e.pointer(), "/interactions/turn_a");
+    EXPECT_EQ(e.expected(), "a template name not already defined in first.json");
+  }
+}
+
+// --- Shipped scenarios ----------------------------------------------------------------------
+
+TEST(ScenarioLoaderTest, ShippedConformanceScenariosLoadAsOneSet) {
+  const std::string dir = kSourceDir + "/scenarios/conformance";
+  const std::vector<Scenario> scenarios = load_scenarios({dir});
+  ASSERT_GE(scenarios.size(), 12u);
+  for (const Scenario& s : scenarios) {
+    SCOPED_TRACE(s.file);
+    EXPECT_FALSE(s.description.empty());
+    EXPECT_EQ(s.name, fs::path(s.file).stem().string());
+    for (const InteractionTemplate& t : s.interactions) {
+      // Short timelines keep the conformance suites fast.
+      if (!t.timeline.empty()) {
+        EXPECT_LE(t.timeline.back().after_ms, 1500) << t.name;
+      }
+    }
+  }
+  EXPECT_TRUE(Find(scenarios, "pending").timeline.empty());
+  EXPECT_EQ(Find(scenarios, "completed").timeline.back().state, State::kCompleted);
+  EXPECT_EQ(Find(scenarios, "failed").timeline.back().state, State::kFailed);
+  EXPECT_EQ(Find(scenarios, "cancelled").timeline.back().state, State::kCancelled);
+  EXPECT_EQ(Find(scenarios, "running").timeline.back().after_ms, 1100);
+  EXPECT_FALSE(Find(scenarios, "turn1").previous.has_value());
+  EXPECT_EQ(Find(scenarios, "turn2").previous, "turn1");
+  EXPECT_EQ(Find(scenarios, "turn3").previous, "turn2");
+  EXPECT_FALSE(Find(scenarios, "include_input").input.empty());
+  EXPECT_FALSE(Find(scenarios, "store_false").store);
+  EXPECT_EQ(Find(scenarios, "candidates").candidates, 2);
+
+  const auto& usage = Find(scenarios, "usage_at_completion").timeline;
+  ASSERT_FALSE(usage.empty());
+  EXPECT_TRUE(std::any_of(usage.begin(), usage.end(), [](const TimelineEntry& e) {
+    return e.kind == TimelineEntry::Kind::kUsage;
+  }));
+
+  const auto& story = Find(scenarios, "long_story").timeline;
+  std::vector<std::int64_t> text_times;
+  for (const TimelineEntry& e : story) {
+    if (e.kind == TimelineEntry::Kind::kText) text_times.push_back(e.after_ms);
+  }
+  ASSERT_EQ(text_times.size(), 40u);
+  for (std::size_t i = 1; i < text_times.size(); ++i) {
+    EXPECT_EQ(text_times[i] - text_times[i - 1], 20);
+  }
+
+  const auto status_of = [&](std::string_view name) {
+    const auto& faults = Find(scenarios, name).faults;
+    return faults.empty() ? 0 : faults[0].status;
+  };
+  EXPECT_EQ(status_of("http_401"), 401);
+  EXPECT_EQ(status_of("http_403"), 403);
+  EXPECT_EQ(status_of("http_429"), 429);
+  EXPECT_EQ(Find(scenarios, "http_429").faults.at(0).retry_after_s, 1);
+  const FaultSpec& unavailable = Find(scenarios, "http_503_once").faults.at(0);
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_EQ(unavailable.retry_after_s, 1);
+  EXPECT_EQ(unavailable.attempts, (std::vector<int>{1}));
+}
+
+}  // namespace
+}  // namespace ixh
