@@ -51,7 +51,7 @@ void MockCommand::add_to(CLI::App& app) {
                   "Timeline milliseconds per real millisecond (2 plays scripts twice as fast)")
       ->capture_default_str();
   cmd->add_option("--seed", options.seed,
-                  "Seed for generated text and randomised faults; same seed, same bytes")
+                  "Seed for generated text; same seed, same bytes")
       ->capture_default_str();
   cmd->add_option("--max-connections", options.max_connections,
                   "Worker threads, one per open connection or stream; more connections queue")

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/scenario.h"
+
 namespace ixh {
 
 std::string_view to_string(State state) {
@@ -40,6 +42,17 @@ std::string_view to_string(EventKind kind) {
     case EventKind::kTerminal: return "terminal";
   }
   return "state_change";
+}
+
+std::string_view to_string(Step::Kind kind) {
+  switch (kind) {
+    case Step::Kind::kGet: return "get";
+    case Step::Kind::kStream: return "stream";
+    case Step::Kind::kPoll: return "poll";
+    case Step::Kind::kChain: return "chain";
+    case Step::Kind::kWait: return "wait";
+  }
+  return "get";
 }
 
 std::string event_id(std::size_t ordinal) {

@@ -57,12 +57,47 @@ struct InteractionTemplate {
   std::string pointer;  // JSON pointer of its definition in that file
 };
 
+// What a step expects beyond the protocol invariants every response is held to. Unset fields are
+// not checked.
+struct Expect {
+  std::optional<int> status;                 // HTTP status of the step's main request
+  std::optional<State> state;                // get: the state; stream/poll: the final state
+  std::optional<std::string> text;           // output.text (get/poll) or streamed text (stream)
+  std::optional<std::string> text_contains;  // substring of the same
+  std::optional<bool> usage;                 // usage_metadata present
+  std::optional<bool> input;                 // input present
+  std::optional<std::int64_t> events_min;    // stream: events received
+  std::optional<std::int64_t> events_max;
+  std::optional<std::int64_t> polls_max;        // poll: requests until terminal
+  std::optional<std::int64_t> chain_length;     // chain: interactions including the first
+  std::optional<std::int64_t> ttfe_ms_max;      // stream: start to first event
+  std::optional<std::int64_t> latency_ms_max;   // request start to complete response/stream end
+  std::optional<std::string> error_status;      // the error body's status, e.g. "NOT_FOUND"
+};
+
+// One thing a virtual user does. `interaction` names a template; the driver adds a per-user
+// suffix (`name.<run>-<user>`) so every user and every run gets fresh instances.
+struct Step {
+  enum class Kind : std::uint8_t { kGet, kStream, kPoll, kChain, kWait };
+  Kind kind = Kind::kGet;
+  std::string interaction;
+  bool include_input = false;
+  std::optional<std::string> last_event_id;  // stream: resume after this id
+  std::int64_t interval_ms = 100;            // poll: time between requests
+  std::int64_t timeout_ms = 30000;           // poll: give up after; stream: whole-stream bound
+  std::int64_t wait_ms = 0;                  // wait
+  Expect expect;
+  std::string pointer;  // JSON pointer of the step, for messages and report `where`
+};
+std::string_view to_string(Step::Kind kind);
+
 struct Scenario {
   std::string name;  // the "name" field, or the file stem
   std::string description;
   std::string file;
   std::string sha256;  // of the file bytes, so reports can tell which version ran
   std::vector<InteractionTemplate> interactions;
+  std::vector<Step> steps;  // empty: the scenario only scripts the mock
 };
 
 }  // namespace ixh

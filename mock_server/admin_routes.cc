@@ -84,12 +84,9 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
   server.Post("/_mock/scenarios", [&ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string label = req.has_param("file") ? req.get_param_value("file") : "<request>";
     try {
-      const auto doc = nlohmann::json::parse(req.body);
-      Scenario s = parse_scenario(doc, label);
+      Scenario s = parse_scenario_text(req.body, label);
       ctx.store.load({s}, req.get_param_value("replace") == "true");
       send_json(res, {{"loaded", s.name}, {"interactions", s.interactions.size()}});
-    } catch (const nlohmann::json::parse_error& e) {
-      send_error(res, 400, label + ": expected valid JSON (" + e.what() + ")");
     } catch (const ScenarioError& e) {
       send_error(res, 400, e.what());
     }

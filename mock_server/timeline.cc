@@ -5,13 +5,10 @@
 #include <string_view>
 
 #include "core/errors.h"
+#include "core/scenario_loader.h"
 
 namespace ixh::mock {
 namespace {
-
-// Caps what one template may hold in memory: every instance shares the log, but a typo such as
-// a million chunks of a megabyte should fail at load, not take the machine down.
-constexpr std::uint64_t kMaxLogTextBytes = 256ull << 20;
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -89,7 +86,8 @@ std::shared_ptr<const CompiledTemplate> compile_template(const InteractionTempla
   if (tmpl.generate) {
     const GenerateSpec& g = *tmpl.generate;
     if (static_cast<std::uint64_t>(g.chunks) * static_cast<std::uint64_t>(g.bytes) >
-        kMaxLogTextBytes) {
+        static_cast<std::uint64_t>(kScenarioMaxGeneratedBytes)) {
+      // The loader already refuses this; templates built in code get the same guard.
       throw ScenarioError(tmpl.file, tmpl.pointer + "/generate",
                           "chunks * bytes of at most 268435456 (256 MiB)");
     }
