@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -32,6 +33,57 @@ constexpr int kMaxAttempt = 1'000'000;
 
 // Fault kinds, one key each. Kept in one list so that adding a kind also updates every message.
 constexpr std::string_view kFaultKinds[] = {"http_error"};
+
+// Steps: one kind key each, and per kind the keys of the step and of its `expect`, in the order
+// messages list them (docs/scenarios.md, "Steps").
+constexpr std::string_view kGetKeys[] = {"get", "include_input", "expect"};
+constexpr std::string_view kStreamKeys[] = {"stream", "include_input", "last_event_id",
+                                            "timeout_ms", "expect"};
+constexpr std::string_view kPollKeys[] = {"poll", "interval_ms", "timeout_ms", "include_input",
+                                          "expect"};
+constexpr std::string_view kChainKeys[] = {"chain", "expect"};
+constexpr std::string_view kWaitKeys[] = {"wait_ms"};
+
+constexpr std::string_view kGetExpectKeys[] = {"status", "state", "text",           "text_contains",
+                                               "usage",  "input", "latency_ms_max", "error_status"};
+constexpr std::string_view kStreamExpectKeys[] = {
+    "status",     "state",      "text",        "text_contains",  "usage",       "input",
+    "events_min", "events_max", "ttfe_ms_max", "latency_ms_max", "error_status"};
+constexpr std::string_view kPollExpectKeys[] = {"status",        "state",          "text",
+                                                "text_contains", "usage",          "input",
+                                                "polls_max",     "latency_ms_max", "error_status"};
+constexpr std::string_view kChainExpectKeys[] = {"status", "chain_length", "latency_ms_max",
+                                                 "error_status"};
+
+struct StepKindSpec {
+  Step::Kind kind;
+  std::string_view key;  // the kind key, e.g. "stream"
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> expect_keys;  // empty: no `expect`
+};
+
+constexpr StepKindSpec kStepKinds[] = {
+    {Step::Kind::kGet, "get", kGetKeys, kGetExpectKeys},
+    {Step::Kind::kStream, "stream", kStreamKeys, kStreamExpectKeys},
+    {Step::Kind::kPoll, "poll", kPollKeys, kPollExpectKeys},
+    {Step::Kind::kChain, "chain", kChainKeys, kChainExpectKeys},
+    {Step::Kind::kWait, "wait_ms", kWaitKeys, {}},
+};
+
+// The key that names a step's kind, which is also the last token of the pointer to its template
+// name.
+std::string_view step_kind_key(Step::Kind kind) {
+  for (const StepKindSpec& spec : kStepKinds) {
+    if (spec.kind == kind) return spec.key;
+  }
+  return "get";
+}
+
+// The `status` of a Google JSON error body that a step may expect (core/error_body.cc).
+constexpr std::string_view kErrorStatuses[] = {
+    "INVALID_ARGUMENT", "UNAUTHENTICATED",    "PERMISSION_DENIED", "NOT_FOUND",
+    "ABORTED",          "RESOURCE_EXHAUSTED", "CANCELLED",         "INTERNAL",
+    "NOT_IMPLEMENTED",  "UNAVAILABLE",        "DEADLINE_EXCEEDED", "UNKNOWN"};
 
 std::string escape_token(std::string_view key) {
   std::string out;
@@ -56,7 +108,7 @@ std::string child(const std::string& pointer, std::size_t index) {
   return pointer + "/" + std::to_string(index);
 }
 
-std::string quoted_list(std::initializer_list<std::string_view> items) {
+std::string quoted_span(std::span<const std::string_view> items) {
   std::string out;
   for (std::string_view item : items) {
     if (!out.empty()) out += ", ";
@@ -65,6 +117,10 @@ std::string quoted_list(std::initializer_list<std::string_view> items) {
     out += '"';
   }
   return out;
+}
+
+std::string quoted_list(std::initializer_list<std::string_view> items) {
+  return quoted_span(std::span<const std::string_view>(items.begin(), items.size()));
 }
 
 std::string range_text(std::int64_t lo, std::int64_t hi) {
@@ -109,7 +165,7 @@ class DocumentParser {
     Scenario scenario;
     scenario.file = file_;
     expect_object(doc, "");
-    check_keys(doc, "", {"$schema", "name", "description", "interactions"});
+    check_keys(doc, "", {"$schema", "name", "description", "interactions", "steps"});
     require_key(doc, "", "interactions");
     if (const json* v = find(doc, "$schema")) get_string(*v, "/$schema", false);
     if (const json* v = find(doc, "name")) {
@@ -131,6 +187,7 @@ class DocumentParser {
       if (!is_template_name(name)) fail(pointer, kTemplateNameText);
       scenario.interactions.push_back(parse_template(name, value, pointer));
     }
+    if (const json* steps = find(doc, "steps")) scenario.steps = parse_steps(*steps, "/steps");
     return scenario;
   }
 
@@ -150,9 +207,17 @@ class DocumentParser {
 
   void check_keys(const json& object, const std::string& pointer,
                   std::initializer_list<std::string_view> allowed) const {
+    check_allowed_keys(object, pointer,
+                       std::span<const std::string_view>(allowed.begin(), allowed.size()), "");
+  }
+
+  // `note` follows the list of keys in the message, e.g. to say which kind of step they are for.
+  void check_allowed_keys(const json& object, const std::string& pointer,
+                          std::span<const std::string_view> allowed,
+                          const std::string& note) const {
     for (const auto& [key, value] : object.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        fail(child(pointer, key), "one of the keys " + quoted_list(allowed));
+        fail(child(pointer, key), "one of the keys " + quoted_span(allowed) + note);
       }
     }
   }
@@ -442,6 +507,119 @@ class DocumentParser {
     }
   }
 
+  std::vector<Step> parse_steps(const json& v, const std::string& pointer) const {
+    if (!v.is_array() || v.empty()) fail(pointer, "a non-empty array of steps");
+    std::vector<Step> steps;
+    steps.reserve(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      steps.push_back(parse_step(v[i], child(pointer, i)));
+    }
+    return steps;
+  }
+
+  Step parse_step(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    const StepKindSpec* spec = nullptr;
+    int kinds = 0;
+    for (const StepKindSpec& candidate : kStepKinds) {
+      if (v.contains(candidate.key)) {
+        spec = &candidate;
+        ++kinds;
+      }
+    }
+    if (kinds != 1) {
+      fail(pointer,
+           "exactly one of the keys " + quoted_list({"get", "stream", "poll", "chain", "wait_ms"}));
+    }
+    check_allowed_keys(v, pointer, spec->keys,
+                       " (the keys of a \"" + std::string(spec->key) + "\" step)");
+    Step step;
+    step.kind = spec->kind;
+    step.pointer = pointer;
+    const json& kind_value = v.at(spec->key);
+    const std::string kind_pointer = child(pointer, spec->key);
+    if (step.kind == Step::Kind::kWait) {
+      step.wait_ms = get_int(kind_value, kind_pointer, 0, kScenarioMaxMs);
+      return step;
+    }
+    if (!kind_value.is_string() || !is_template_name(kind_value.get_ref<const std::string&>())) {
+      fail(kind_pointer, kTemplateNameText);
+    }
+    step.interaction = kind_value.get<std::string>();
+    if (const json* i = find(v, "include_input")) {
+      step.include_input = get_bool(*i, child(pointer, "include_input"));
+    }
+    if (const json* l = find(v, "last_event_id")) {
+      // It travels in a query parameter or a Last-Event-ID header, where CR, LF and NUL break
+      // the request.
+      if (!l->is_string() || l->get_ref<const std::string&>().empty() ||
+          l->get_ref<const std::string&>().find_first_of(std::string_view("\r\n\0", 3)) !=
+              std::string::npos) {
+        fail(child(pointer, "last_event_id"), "a non-empty string without CR, LF or NUL");
+      }
+      step.last_event_id = l->get<std::string>();
+    }
+    if (const json* i = find(v, "interval_ms")) {
+      step.interval_ms = get_int(*i, child(pointer, "interval_ms"), 1, kScenarioMaxPollIntervalMs);
+    }
+    if (const json* t = find(v, "timeout_ms")) {
+      step.timeout_ms = get_int(*t, child(pointer, "timeout_ms"), 1, kScenarioMaxMs);
+    }
+    if (const json* e = find(v, "expect")) {
+      step.expect = parse_expect(*e, child(pointer, "expect"), *spec);
+    }
+    return step;
+  }
+
+  Expect parse_expect(const json& v, const std::string& pointer, const StepKindSpec& spec) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, spec.expect_keys,
+                       " (the expect keys of a \"" + std::string(spec.key) + "\" step)");
+    Expect e;
+    if (const json* s = find(v, "status")) {
+      e.status = get_small_int(*s, child(pointer, "status"), 100, 599);
+    }
+    if (const json* s = find(v, "state")) e.state = get_state(*s, child(pointer, "state"));
+    if (const json* t = find(v, "text")) e.text = get_string(*t, child(pointer, "text"), false);
+    if (const json* t = find(v, "text_contains")) {
+      e.text_contains = get_string(*t, child(pointer, "text_contains"), true);
+    }
+    if (const json* u = find(v, "usage")) e.usage = get_bool(*u, child(pointer, "usage"));
+    if (const json* i = find(v, "input")) e.input = get_bool(*i, child(pointer, "input"));
+    if (const json* n = find(v, "events_min")) {
+      e.events_min = get_int(*n, child(pointer, "events_min"), 0, kScenarioMaxCount);
+    }
+    if (const json* n = find(v, "events_max")) {
+      e.events_max = get_int(*n, child(pointer, "events_max"), 0, kScenarioMaxCount);
+      if (e.events_min && *e.events_max < *e.events_min) {
+        fail(child(pointer, "events_max"),
+             range_text(*e.events_min, kScenarioMaxCount) + " (events_max is at least events_min)");
+      }
+    }
+    if (const json* n = find(v, "polls_max")) {
+      e.polls_max = get_int(*n, child(pointer, "polls_max"), 1, kScenarioMaxCount);
+    }
+    if (const json* n = find(v, "chain_length")) {
+      e.chain_length = get_int(*n, child(pointer, "chain_length"), 1, kScenarioMaxCount);
+    }
+    if (const json* n = find(v, "ttfe_ms_max")) {
+      e.ttfe_ms_max = get_int(*n, child(pointer, "ttfe_ms_max"), 0, kScenarioMaxMs);
+    }
+    if (const json* n = find(v, "latency_ms_max")) {
+      e.latency_ms_max = get_int(*n, child(pointer, "latency_ms_max"), 0, kScenarioMaxMs);
+    }
+    if (const json* s = find(v, "error_status")) {
+      const std::string p = child(pointer, "error_status");
+      const std::string status = s->is_string() ? s->get<std::string>() : std::string();
+      if (std::find(std::begin(kErrorStatuses), std::end(kErrorStatuses), status) ==
+          std::end(kErrorStatuses)) {
+        fail(p, "one of " + quoted_span(kErrorStatuses));
+      }
+      e.error_status = status;
+    }
+    return e;
+  }
+
   const std::string& file_;
 };
 
@@ -687,6 +865,14 @@ void validate_scenario_set(const std::vector<Scenario>& scenarios) {
                           "a chain of \"previous\" links that ends, not the cycle " + names);
     }
     for (std::size_t p : path) marks[p] = Mark::kDone;
+  }
+  for (const Scenario& s : scenarios) {
+    for (const Step& step : s.steps) {
+      if (step.kind == Step::Kind::kWait || by_name.count(step.interaction) != 0) continue;
+      throw ScenarioError(s.file, child(step.pointer, step_kind_key(step.kind)),
+                          "the name of a template in the loaded files (no template is named \"" +
+                              step.interaction + "\")");
+    }
   }
 }
 

@@ -24,12 +24,16 @@ inline constexpr int kScenarioMaxTemplateNameLength = 64;
 // Text one `generate` block may produce (chunks * bytes): every instance shares the compiled log,
 // but a typo such as a million chunks of a megabyte must fail at load, not exhaust memory.
 inline constexpr std::int64_t kScenarioMaxGeneratedBytes = 256 << 20;
+// Step limits. A poll interval is at most a minute; counts in `expect` (events, polls, chain
+// length) stop at 2^53 - 1 so that every value is exact in any JSON implementation.
+inline constexpr std::int64_t kScenarioMaxPollIntervalMs = 60'000;
+inline constexpr std::int64_t kScenarioMaxCount = 9'007'199'254'740'991;  // 2^53 - 1
 
 // Parses one scenario document already decoded from JSON (the admin API's request body). `file`
 // is only used for messages, for Scenario::file and for the default name (its stem). Checks
 // everything that one document can check; cross-file rules (unique names, `previous` targets,
-// cycles) are left to validate_scenario_set. Scenario::sha256 is the hash of doc.dump(), since
-// the original bytes are gone.
+// cycles, the templates that steps name) are left to validate_scenario_set. Scenario::sha256 is the
+// hash of doc.dump(), since the original bytes are gone.
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
 
 // Reads and parses one file. Also rejects a key repeated within one JSON object, which a plain
@@ -55,7 +59,8 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
 std::vector<Scenario> load_scenarios(const std::vector<std::string>& paths);
 
 // The cross-file rules over a complete set, reported in load order: template names are unique,
-// every `previous` names a template of the set, and `previous` links form no cycle.
+// every `previous` names a template of the set, `previous` links form no cycle, and every step
+// names a template of the set (checked last, file by file and step by step).
 void validate_scenario_set(const std::vector<Scenario>& scenarios);
 
 }  // namespace ixh

@@ -6,9 +6,12 @@ with core/scenario_loader.cc. This script checks that agreement from the schema'
 unit tests check the loader's side on the same files):
 
   * every shipped scenario (scenarios/**/*.json) and every good fixture is valid;
-  * every fixture in tests/testdata/scenarios/bad/ (rules JSON Schema can state) is invalid;
+  * every fixture in tests/testdata/scenarios/bad/ (rules JSON Schema can state) is JSON and
+    invalid;
   * every fixture in tests/testdata/scenarios/bad_loader_only/ that is JSON at all is *valid*,
-    which proves those rules really are beyond the schema and the split of the fixtures is honest.
+    which proves those rules really are beyond the schema and the split of the fixtures is honest
+    (among them the cross-file rules: unique template names, `previous` targets and cycles, and
+    the templates that steps name).
 
 Files named *.schema.json are not scenarios and are skipped, as the loader skips them.
 
@@ -64,7 +67,10 @@ def main():
     for path in scenario_files(fixtures / "bad"):
         checked += 1
         ok, document = load(path)
-        if ok and first_error(document) is None:
+        if not ok:
+            failures.append(f"{path.relative_to(root)}: not JSON, so it proves nothing about the "
+                            f"schema (syntax errors belong in bad_loader_only/)")
+        elif first_error(document) is None:
             failures.append(f"{path.relative_to(root)}: rejected by the loader, accepted by the "
                             f"schema (move it to bad_loader_only/ if the schema cannot state it)")
 

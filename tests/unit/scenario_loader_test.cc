@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/error_body.h"
 #include "core/errors.h"
 
 namespace ixh {
@@ -57,6 +59,39 @@ const InteractionTemplate& Find(const std::vector<Scenario>& scenarios, std::str
   ADD_FAILURE() << "no template " << name;
   static const InteractionTemplate kNone;
   return kNone;
+}
+
+const Scenario& FindScenario(const std::vector<Scenario>& scenarios, std::string_view name) {
+  for (const Scenario& s : scenarios) {
+    if (s.name == name) return s;
+  }
+  ADD_FAILURE() << "no scenario " << name;
+  static const Scenario kNone;
+  return kNone;
+}
+
+std::vector<Step::Kind> Kinds(const Scenario& s) {
+  std::vector<Step::Kind> kinds;
+  for (const Step& step : s.steps) kinds.push_back(step.kind);
+  return kinds;
+}
+
+// The event log the mock derives from a timeline (docs/scenarios.md, "Events and event ids"):
+// the implicit PENDING, then one event per state or text entry. For each event, the text it adds
+// to candidate 0 (empty for state changes).
+std::vector<std::string> EventTexts(const InteractionTemplate& t) {
+  std::vector<std::string> texts{""};
+  for (const TimelineEntry& e : t.timeline) {
+    if (e.kind == TimelineEntry::Kind::kUsage) continue;
+    texts.push_back(e.kind == TimelineEntry::Kind::kText && e.candidate == 0 ? e.text : "");
+  }
+  return texts;
+}
+
+std::string FullText(const InteractionTemplate& t) {
+  std::string text;
+  for (const std::string& piece : EventTexts(t)) text += piece;
+  return text;
 }
 
 std::vector<std::string> Names(const Scenario& s) {
@@ -134,6 +169,131 @@ TEST(ScenarioLoaderTest, LoadsEveryFieldOfAFullFile) {
   EXPECT_FALSE(t.faults[1].retry_after_s.has_value());
   EXPECT_TRUE(t.faults[1].attempts.empty());
   EXPECT_EQ(t.faults[1].applies_to, FaultSpec::Applies::kGet);
+
+  ASSERT_EQ(s.steps.size(), 5u);
+  const Step& get = s.steps[0];
+  EXPECT_EQ(get.kind, Step::Kind::kGet);
+  EXPECT_EQ(get.interaction, "full_story");
+  EXPECT_TRUE(get.include_input);
+  EXPECT_EQ(get.pointer, "/steps/0");
+  EXPECT_EQ(get.expect.status, 404);
+  EXPECT_EQ(get.expect.state, State::kFailed);
+  EXPECT_EQ(get.expect.text, "The keeper climbed");
+  EXPECT_EQ(get.expect.text_contains, "keeper");
+  EXPECT_EQ(get.expect.usage, true);
+  EXPECT_EQ(get.expect.input, true);
+  EXPECT_EQ(get.expect.latency_ms_max, 250);
+  EXPECT_EQ(get.expect.error_status, "NOT_FOUND");
+
+  const Step& stream = s.steps[1];
+  EXPECT_EQ(stream.kind, Step::Kind::kStream);
+  EXPECT_EQ(stream.interaction, "full_generated");
+  EXPECT_TRUE(stream.include_input);
+  EXPECT_EQ(stream.last_event_id, "evt_000010");
+  EXPECT_EQ(stream.timeout_ms, 5000);
+  EXPECT_EQ(stream.pointer, "/steps/1");
+  EXPECT_EQ(stream.expect.status, 200);
+  EXPECT_EQ(stream.expect.state, State::kCancelled);
+  EXPECT_EQ(stream.expect.text, "");
+  EXPECT_EQ(stream.expect.text_contains, "a");
+  EXPECT_EQ(stream.expect.events_min, 93);
+  EXPECT_EQ(stream.expect.events_max, 93);
+  EXPECT_EQ(stream.expect.ttfe_ms_max, 20);
+  EXPECT_EQ(stream.expect.latency_ms_max, 2000);
+  EXPECT_EQ(stream.expect.error_status, "UNKNOWN");
+
+  const Step& poll = s.steps[2];
+  EXPECT_EQ(poll.kind, Step::Kind::kPoll);
+  EXPECT_EQ(poll.interaction, "full_generated");
+  EXPECT_EQ(poll.interval_ms, 25);
+  EXPECT_EQ(poll.timeout_ms, 4000);
+  EXPECT_TRUE(poll.include_input);
+  EXPECT_EQ(poll.expect.state, State::kRunning);
+  EXPECT_EQ(poll.expect.usage, false);
+  EXPECT_EQ(poll.expect.input, false);
+  EXPECT_EQ(poll.expect.polls_max, 40);
+  EXPECT_EQ(poll.expect.error_status, "INTERNAL");
+
+  const Step& chain = s.steps[3];
+  EXPECT_EQ(chain.kind, Step::Kind::kChain);
+  EXPECT_EQ(chain.interaction, "full_story");
+  EXPECT_EQ(chain.expect.status, 200);
+  EXPECT_EQ(chain.expect.chain_length, 2);
+  EXPECT_EQ(chain.expect.latency_ms_max, 100);
+  EXPECT_EQ(chain.expect.error_status, "ABORTED");
+  EXPECT_FALSE(chain.expect.state.has_value());
+
+  const Step& wait = s.steps[4];
+  EXPECT_EQ(wait.kind, Step::Kind::kWait);
+  EXPECT_EQ(wait.wait_ms, 1500);
+  EXPECT_EQ(wait.interaction, "");
+  EXPECT_EQ(wait.pointer, "/steps/4");
+}
+
+TEST(ScenarioLoaderTest, AppliesStepDefaults) {
+  const Scenario s = load_scenario_file(Fixture("good/steps_defaults.json"));
+  ASSERT_EQ(Kinds(s),
+            (std::vector<Step::Kind>{Step::Kind::kGet, Step::Kind::kStream, Step::Kind::kPoll,
+                                     Step::Kind::kChain, Step::Kind::kWait, Step::Kind::kGet,
+                                     Step::Kind::kPoll, Step::Kind::kStream}));
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    const Step& step = s.steps[i];
+    SCOPED_TRACE(step.pointer);
+    EXPECT_EQ(step.pointer, "/steps/" + std::to_string(i));
+    EXPECT_EQ(step.interaction, step.kind == Step::Kind::kWait ? "" : "defaults_story");
+    EXPECT_FALSE(step.include_input);
+    EXPECT_FALSE(step.last_event_id.has_value());
+    EXPECT_EQ(step.timeout_ms, 30000);
+    EXPECT_EQ(step.wait_ms, 0);
+    if (i < 6) {
+      EXPECT_EQ(step.interval_ms, 100);
+      const Expect& e = step.expect;
+      EXPECT_FALSE(e.status || e.state || e.text || e.text_contains || e.usage || e.input ||
+                   e.events_min || e.events_max || e.polls_max || e.chain_length || e.ttfe_ms_max ||
+                   e.latency_ms_max || e.error_status);
+    }
+  }
+  // Integral floats count as integers, as in JSON Schema.
+  EXPECT_EQ(s.steps[6].interval_ms, 2);
+  EXPECT_EQ(s.steps[6].expect.polls_max, 10);
+  EXPECT_EQ(s.steps[6].expect.text, "");
+  EXPECT_EQ(s.steps[7].expect.events_min, 2);
+  EXPECT_EQ(s.steps[7].expect.events_max, 2);
+}
+
+TEST(ScenarioLoaderTest, StepsAreOptional) {
+  EXPECT_TRUE(load_scenario_file(Fixture("good/minimal.json")).steps.empty());
+}
+
+TEST(ScenarioLoaderTest, StepsMayNameTemplatesOfOtherFiles) {
+  const std::string dir = Fixture("good/tree");
+  const std::vector<Scenario> scenarios = load_scenarios({dir});
+  const Scenario& b = FindScenario(scenarios, "b");
+  ASSERT_EQ(b.steps.size(), 2u);
+  EXPECT_EQ(b.steps[0].interaction, "tree_ac");  // defined in a/c.json
+  // Alone, b.json names a template nobody defines.
+  ExpectError({dir + "/b.json"}, dir + "/b.json", "/steps/0/get",
+              "the name of a template in the loaded files (no template is named \"tree_ac\")");
+}
+
+TEST(ScenarioLoaderTest, ChecksStepTemplatesAcrossTheSet) {
+  const Scenario steps_only =
+      parse_scenario(nlohmann::json::parse(R"({"interactions": {"own": {"timeline": []}},
+                                               "steps": [{"wait_ms": 5}, {"poll": "other"}]})"),
+                     "steps.json");
+  const Scenario other = parse_scenario(
+      nlohmann::json::parse(R"({"interactions": {"other": {"timeline": []}}})"), "other.json");
+  EXPECT_NO_THROW(validate_scenario_set({steps_only, other}));
+  EXPECT_NO_THROW(validate_scenario_set({other, steps_only}));
+  try {
+    validate_scenario_set({steps_only});
+    FAIL() << "no ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "steps.json");
+    EXPECT_EQ(e.pointer(), "/steps/1/poll");
+    EXPECT_EQ(e.expected(),
+              "the name of a template in the loaded files (no template is named \"other\")");
+  }
 }
 
 TEST(ScenarioLoaderTest, AppliesDefaults) {
@@ -275,8 +435,9 @@ TEST(ScenarioLoaderTest, RejectsTopLevelNotAnObject) {
 }
 
 TEST(ScenarioLoaderTest, RejectsUnknownTopLevelKey) {
-  ExpectRejected("bad/top_unknown_key.json", "/steps",
-                 "one of the keys \"$schema\", \"name\", \"description\", \"interactions\"");
+  ExpectRejected(
+      "bad/top_unknown_key.json", "/load",
+      "one of the keys \"$schema\", \"name\", \"description\", \"interactions\", \"steps\"");
 }
 
 TEST(ScenarioLoaderTest, RejectsMissingInteractions) {
@@ -660,7 +821,264 @@ TEST(ScenarioLoaderTest, EveryBadFixtureIsRejected) {
       ++checked;
     }
   }
-  EXPECT_GT(checked, 70);
+  EXPECT_GT(checked, 130);
+}
+
+// --- Steps ----------------------------------------------------------------------------------
+
+constexpr char kStepKindKeys[] =
+    "exactly one of the keys \"get\", \"stream\", \"poll\", \"chain\", \"wait_ms\"";
+constexpr char kGetStepKeys[] =
+    "one of the keys \"get\", \"include_input\", \"expect\" (the keys of a \"get\" step)";
+constexpr char kGetExpectKeys[] =
+    "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
+    "\"latency_ms_max\", \"error_status\" (the expect keys of a \"get\" step)";
+constexpr char kStreamExpectKeys[] =
+    "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
+    "\"events_min\", \"events_max\", \"ttfe_ms_max\", \"latency_ms_max\", \"error_status\" (the "
+    "expect keys of a \"stream\" step)";
+constexpr char kPollExpectKeys[] =
+    "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
+    "\"polls_max\", \"latency_ms_max\", \"error_status\" (the expect keys of a \"poll\" step)";
+constexpr char kChainExpectKeys[] =
+    "one of the keys \"status\", \"chain_length\", \"latency_ms_max\", \"error_status\" (the "
+    "expect keys of a \"chain\" step)";
+constexpr char kLastEventIdText[] = "a non-empty string without CR, LF or NUL";
+constexpr char kMsRange[] = "an integer from 0 to 86400000";
+constexpr char kCountRange0[] = "an integer from 0 to 9007199254740991";
+constexpr char kCountRange1[] = "an integer from 1 to 9007199254740991";
+constexpr char kStateNames[] =
+    "one of \"PENDING\", \"RUNNING\", \"COMPLETED\", \"FAILED\", \"CANCELLED\"";
+constexpr char kErrorStatusNames[] =
+    "one of \"INVALID_ARGUMENT\", \"UNAUTHENTICATED\", \"PERMISSION_DENIED\", \"NOT_FOUND\", "
+    "\"ABORTED\", \"RESOURCE_EXHAUSTED\", \"CANCELLED\", \"INTERNAL\", \"NOT_IMPLEMENTED\", "
+    "\"UNAVAILABLE\", \"DEADLINE_EXCEEDED\", \"UNKNOWN\"";
+constexpr char kTemplateNameRule[] =
+    "a template name: 1 to 64 characters from A-Z, a-z, 0-9, \"_\" and \"-\"";
+
+TEST(ScenarioLoaderTest, RejectsStepsNotAnArray) {
+  ExpectRejected("bad/steps_not_array.json", "/steps", "a non-empty array of steps");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptySteps) {
+  ExpectRejected("bad/steps_empty.json", "/steps", "a non-empty array of steps");
+}
+
+TEST(ScenarioLoaderTest, RejectsStepNotAnObject) {
+  ExpectRejected("bad/step_not_object.json", "/steps/0", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsStepWithoutKind) {
+  ExpectRejected("bad/step_no_kind.json", "/steps/0", kStepKindKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsStepWithTwoKinds) {
+  ExpectRejected("bad/step_two_kinds.json", "/steps/0", kStepKindKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownStepKey) {
+  ExpectRejected("bad/step_unknown_key.json", "/steps/0/retries", kGetStepKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsLastEventIdOnGetStep) {
+  ExpectRejected("bad/step_last_event_id_on_get.json", "/steps/0/last_event_id", kGetStepKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsIntervalOnStreamStep) {
+  ExpectRejected(
+      "bad/step_interval_on_stream.json", "/steps/0/interval_ms",
+      "one of the keys \"stream\", \"include_input\", \"last_event_id\", \"timeout_ms\", "
+      "\"expect\" (the keys of a \"stream\" step)");
+}
+
+TEST(ScenarioLoaderTest, RejectsIncludeInputOnChainStep) {
+  ExpectRejected("bad/step_include_input_on_chain.json", "/steps/0/include_input",
+                 "one of the keys \"chain\", \"expect\" (the keys of a \"chain\" step)");
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectOnWaitStep) {
+  ExpectRejected("bad/step_wait_with_expect.json", "/steps/1/expect",
+                 "one of the keys \"wait_ms\" (the keys of a \"wait_ms\" step)");
+}
+
+TEST(ScenarioLoaderTest, RejectsStepTemplateWithDot) {
+  ExpectRejected("bad/step_template_dot.json", "/steps/0/get", kTemplateNameRule);
+}
+
+TEST(ScenarioLoaderTest, RejectsStepTemplateNotAString) {
+  ExpectRejected("bad/step_template_not_string.json", "/steps/0/poll", kTemplateNameRule);
+}
+
+TEST(ScenarioLoaderTest, RejectsIncludeInputNotABoolean) {
+  ExpectRejected("bad/step_include_input_not_bool.json", "/steps/0/include_input", "true or false");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyLastEventId) {
+  ExpectRejected("bad/step_last_event_id_empty.json", "/steps/0/last_event_id", kLastEventIdText);
+}
+
+TEST(ScenarioLoaderTest, RejectsLastEventIdWithLineFeed) {
+  ExpectRejected("bad/step_last_event_id_newline.json", "/steps/0/last_event_id", kLastEventIdText);
+}
+
+TEST(ScenarioLoaderTest, RejectsLastEventIdWithCarriageReturn) {
+  ExpectRejected("bad/step_last_event_id_cr.json", "/steps/0/last_event_id", kLastEventIdText);
+}
+
+TEST(ScenarioLoaderTest, RejectsLastEventIdWithNul) {
+  ExpectRejected("bad/step_last_event_id_nul.json", "/steps/0/last_event_id", kLastEventIdText);
+}
+
+TEST(ScenarioLoaderTest, RejectsLastEventIdNotAString) {
+  ExpectRejected("bad/step_last_event_id_not_string.json", "/steps/0/last_event_id",
+                 kLastEventIdText);
+}
+
+TEST(ScenarioLoaderTest, RejectsPollIntervalZero) {
+  ExpectRejected("bad/step_interval_zero.json", "/steps/0/interval_ms",
+                 "an integer from 1 to 60000");
+}
+
+TEST(ScenarioLoaderTest, RejectsPollIntervalOverAMinute) {
+  ExpectRejected("bad/step_interval_too_large.json", "/steps/0/interval_ms",
+                 "an integer from 1 to 60000");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimeoutZero) {
+  ExpectRejected("bad/step_timeout_zero.json", "/steps/0/timeout_ms",
+                 "an integer from 1 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsTimeoutOverADay) {
+  ExpectRejected("bad/step_timeout_too_large.json", "/steps/0/timeout_ms",
+                 "an integer from 1 to 86400000");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeWait) {
+  ExpectRejected("bad/step_wait_negative.json", "/steps/0/wait_ms", kMsRange);
+}
+
+TEST(ScenarioLoaderTest, RejectsFractionalWait) {
+  ExpectRejected("bad/step_wait_fraction.json", "/steps/0/wait_ms", kMsRange);
+}
+
+TEST(ScenarioLoaderTest, RejectsWaitNotANumber) {
+  ExpectRejected("bad/step_wait_not_number.json", "/steps/0/wait_ms", kMsRange);
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectNotAnObject) {
+  ExpectRejected("bad/expect_not_object.json", "/steps/0/expect", "an object");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownExpectKey) {
+  ExpectRejected("bad/expect_unknown_key.json", "/steps/0/expect/body", kGetExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsPollsMaxOnStreamStep) {
+  ExpectRejected("bad/expect_polls_max_on_stream.json", "/steps/0/expect/polls_max",
+                 kStreamExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsEventsMinOnGetStep) {
+  ExpectRejected("bad/expect_events_min_on_get.json", "/steps/0/expect/events_min", kGetExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsTtfeOnPollStep) {
+  ExpectRejected("bad/expect_ttfe_on_poll.json", "/steps/0/expect/ttfe_ms_max", kPollExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsChainLengthOnGetStep) {
+  ExpectRejected("bad/expect_chain_length_on_get.json", "/steps/0/expect/chain_length",
+                 kGetExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsStateOnChainStep) {
+  ExpectRejected("bad/expect_state_on_chain.json", "/steps/0/expect/state", kChainExpectKeys);
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectedStatusBelow100) {
+  ExpectRejected("bad/expect_status_too_small.json", "/steps/0/expect/status",
+                 "an integer from 100 to 599");
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectedStatusAbove599) {
+  ExpectRejected("bad/expect_status_too_large.json", "/steps/0/expect/status",
+                 "an integer from 100 to 599");
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownExpectedState) {
+  ExpectRejected("bad/expect_state_unknown.json", "/steps/0/expect/state", kStateNames);
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectedTextNotAString) {
+  ExpectRejected("bad/expect_text_not_string.json", "/steps/0/expect/text", "a string");
+}
+
+TEST(ScenarioLoaderTest, RejectsEmptyTextContains) {
+  ExpectRejected("bad/expect_text_contains_empty.json", "/steps/0/expect/text_contains",
+                 "a non-empty string");
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectedUsageNotABoolean) {
+  ExpectRejected("bad/expect_usage_not_bool.json", "/steps/0/expect/usage", "true or false");
+}
+
+TEST(ScenarioLoaderTest, RejectsExpectedInputNotABoolean) {
+  ExpectRejected("bad/expect_input_not_bool.json", "/steps/0/expect/input", "true or false");
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeEventsMin) {
+  ExpectRejected("bad/expect_events_min_negative.json", "/steps/0/expect/events_min", kCountRange0);
+}
+
+TEST(ScenarioLoaderTest, RejectsFractionalEventsMax) {
+  ExpectRejected("bad/expect_events_max_fraction.json", "/steps/0/expect/events_max", kCountRange0);
+}
+
+TEST(ScenarioLoaderTest, RejectsEventsMaxBeyond2To53) {
+  ExpectRejected("bad/expect_events_max_too_large.json", "/steps/0/expect/events_max",
+                 kCountRange0);
+}
+
+TEST(ScenarioLoaderTest, RejectsPollsMaxZero) {
+  ExpectRejected("bad/expect_polls_max_zero.json", "/steps/0/expect/polls_max", kCountRange1);
+}
+
+TEST(ScenarioLoaderTest, RejectsChainLengthZero) {
+  ExpectRejected("bad/expect_chain_length_zero.json", "/steps/0/expect/chain_length", kCountRange1);
+}
+
+TEST(ScenarioLoaderTest, RejectsNegativeTtfe) {
+  ExpectRejected("bad/expect_ttfe_negative.json", "/steps/0/expect/ttfe_ms_max", kMsRange);
+}
+
+TEST(ScenarioLoaderTest, RejectsLatencyOverADay) {
+  ExpectRejected("bad/expect_latency_too_large.json", "/steps/0/expect/latency_ms_max", kMsRange);
+}
+
+TEST(ScenarioLoaderTest, RejectsUnknownErrorStatus) {
+  ExpectRejected("bad/expect_error_status_unknown.json", "/steps/0/expect/error_status",
+                 kErrorStatusNames);
+}
+
+TEST(ScenarioLoaderTest, RejectsErrorStatusNotAString) {
+  ExpectRejected("bad/expect_error_status_not_string.json", "/steps/0/expect/error_status",
+                 kErrorStatusNames);
+}
+
+TEST(ScenarioLoaderTest, RejectsEventsMinAboveEventsMax) {
+  ExpectRejected("bad_loader_only/expect_events_min_above_max.json", "/steps/0/expect/events_max",
+                 "an integer from 5 to 9007199254740991 (events_max is at least events_min)");
+}
+
+TEST(ScenarioLoaderTest, RejectsRepeatedStepKind) {
+  ExpectRejected("bad_loader_only/step_duplicate_kind.json", "/steps/0/get",
+                 "a key that appears only once in its object");
+}
+
+TEST(ScenarioLoaderTest, RejectsStepNamingNoTemplate) {
+  ExpectRejected("bad_loader_only/step_unknown_template.json", "/steps/2/stream",
+                 "the name of a template in the loaded files (no template is named \"stroy\")");
 }
 
 // --- Paths, directories and the set ---------------------------------------------------------
@@ -697,7 +1115,7 @@ TEST(ScenarioLoaderTest, LoadsAFileOnceWhenPathsOverlap) {
 
 TEST(ScenarioLoaderTest, LoadsEveryGoodFixtureAsOneSet) {
   const std::vector<Scenario> scenarios = load_scenarios({Fixture("good")});
-  EXPECT_EQ(scenarios.size(), 7u);
+  EXPECT_EQ(scenarios.size(), 8u);
 }
 
 TEST(ScenarioLoaderTest, RejectsEmptyPathList) {
@@ -840,6 +1258,177 @@ TEST(ScenarioLoaderTest, ShippedConformanceScenariosLoadAsOneSet) {
   EXPECT_EQ(unavailable.status, 503);
   EXPECT_EQ(unavailable.retry_after_s, 1);
   EXPECT_EQ(unavailable.attempts, (std::vector<int>{1}));
+}
+
+// Every expectation of the shipped steps is checked against the script it plays: what a stream
+// replays, the text of a terminal interaction, the length of a chain and the status names of
+// error bodies follow from the template alone, whatever the timing.
+TEST(ScenarioLoaderTest, ShippedConformanceStepsAgreeWithTheirScripts) {
+  const std::vector<Scenario> scenarios = load_scenarios({kSourceDir + "/scenarios/conformance"});
+  ASSERT_GE(scenarios.size(), 12u);
+  int streams_checked = 0;
+  for (const Scenario& s : scenarios) {
+    SCOPED_TRACE(s.file);
+    ASSERT_FALSE(s.steps.empty());
+    // Timelines start at an instance's first request, so a leading wait would only cost time.
+    EXPECT_NE(s.steps.front().kind, Step::Kind::kWait);
+    std::int64_t waits_ms = 0;
+    std::int64_t last_script_ms = 0;
+    for (const Step& step : s.steps) {
+      SCOPED_TRACE(step.pointer);
+      if (step.kind == Step::Kind::kWait) {
+        waits_ms += step.wait_ms;
+        continue;
+      }
+      // Each file is self-contained: its steps play its own templates.
+      const auto own =
+          std::find_if(s.interactions.begin(), s.interactions.end(),
+                       [&](const InteractionTemplate& t) { return t.name == step.interaction; });
+      ASSERT_NE(own, s.interactions.end()) << step.interaction;
+      const InteractionTemplate& t = *own;
+      EXPECT_FALSE(t.generate.has_value()) << "conformance scripts are timelines";
+      if (!t.timeline.empty()) {
+        last_script_ms = std::max(last_script_ms, t.timeline.back().after_ms);
+      }
+      const Expect& e = step.expect;
+      if (e.error_status) {
+        ASSERT_TRUE(e.status.has_value());
+        EXPECT_EQ(*e.error_status, google_status_name(*e.status));
+      }
+      const bool terminal_script = !t.timeline.empty() &&
+                                   t.timeline.back().kind == TimelineEntry::Kind::kState &&
+                                   is_terminal(t.timeline.back().state);
+      const bool success = !e.status || *e.status == 200;
+      if (step.kind == Step::Kind::kStream && success && terminal_script) {
+        ++streams_checked;
+        const std::vector<std::string> texts = EventTexts(t);
+        std::size_t after = 0;
+        if (step.last_event_id) {
+          ASSERT_EQ(step.last_event_id->rfind("evt_", 0), 0u);
+          after = static_cast<std::size_t>(std::stoul(step.last_event_id->substr(4)));
+          ASSERT_LE(after, texts.size());
+        }
+        const auto events = static_cast<std::int64_t>(texts.size() - after);
+        std::string text;
+        for (std::size_t i = after; i < texts.size(); ++i) text += texts[i];
+        if (e.events_min) {
+          EXPECT_LE(*e.events_min, events);
+        }
+        if (e.events_max) {
+          EXPECT_GE(*e.events_max, events);
+        }
+        if (e.text) {
+          EXPECT_EQ(*e.text, text);
+        }
+        if (e.text_contains) {
+          EXPECT_NE(text.find(*e.text_contains), std::string::npos);
+        }
+        if (e.state) {
+          EXPECT_EQ(*e.state, t.timeline.back().state);
+        }
+        EXPECT_NE(e.usage, false);  // the terminal event carries usage
+      }
+      if (step.kind != Step::Kind::kStream && e.state && is_terminal(*e.state)) {
+        ASSERT_TRUE(terminal_script);
+        EXPECT_EQ(*e.state, t.timeline.back().state);
+        if (e.text) {
+          EXPECT_EQ(*e.text, FullText(t));
+        }
+        EXPECT_NE(e.usage, false);  // usage is shown once terminal
+      }
+      if (e.input && *e.input) {
+        EXPECT_TRUE(step.include_input);
+      }
+      if (step.kind == Step::Kind::kChain && e.chain_length) {
+        std::int64_t length = 1;
+        for (const InteractionTemplate* at = &t; at->previous; ++length) {
+          at = &Find(scenarios, *at->previous);
+        }
+        EXPECT_EQ(*e.chain_length, length);
+      }
+    }
+    // An upper bound on the run time: every wait, plus the longest script it plays.
+    EXPECT_LE(waits_ms + last_script_ms, 2000);
+  }
+  EXPECT_GE(streams_checked, 10);
+}
+
+TEST(ScenarioLoaderTest, ShippedConformanceStepsExerciseTheirBehaviour) {
+  const std::vector<Scenario> scenarios = load_scenarios({kSourceDir + "/scenarios/conformance"});
+  using K = Step::Kind;
+
+  const Scenario& running = FindScenario(scenarios, "running");
+  EXPECT_EQ(Kinds(running), (std::vector<K>{K::kGet, K::kWait, K::kGet, K::kStream, K::kGet}));
+  EXPECT_EQ(running.steps[3].expect.state, State::kCompleted);
+  EXPECT_EQ(running.steps[3].expect.events_min, 13);  // PENDING, RUNNING, 10 deltas, COMPLETED
+  EXPECT_EQ(running.steps[4].expect.usage, true);
+
+  const Scenario& completed = FindScenario(scenarios, "completed");
+  ASSERT_EQ(completed.steps.size(), 5u);
+  EXPECT_EQ(completed.steps[1].wait_ms, 100);  // past COMPLETED at 40 ms
+  EXPECT_EQ(completed.steps[2].expect.state, State::kCompleted);
+
+  const Scenario& pending = FindScenario(scenarios, "pending");
+  for (const Step& step : pending.steps) {
+    EXPECT_NE(step.kind, K::kPoll);  // a poll of an interaction that never ends would not end
+    EXPECT_NE(step.kind, K::kStream);
+    if (step.kind == K::kGet) {
+      EXPECT_EQ(step.expect.state, State::kPending);
+    }
+  }
+
+  for (const auto& [name, state] :
+       {std::pair{"failed", State::kFailed}, std::pair{"cancelled", State::kCancelled}}) {
+    const Scenario& s = FindScenario(scenarios, name);
+    ASSERT_GE(s.steps.size(), 2u);
+    EXPECT_EQ(s.steps[0].kind, K::kStream);
+    EXPECT_EQ(s.steps[0].expect.state, state);
+    EXPECT_EQ(s.steps[1].kind, K::kGet);
+    EXPECT_EQ(s.steps[1].expect.state, state);
+  }
+
+  const Scenario& chain = FindScenario(scenarios, "chain");
+  EXPECT_EQ(chain.steps.at(0).kind, K::kChain);
+  EXPECT_EQ(chain.steps.at(0).interaction, "turn3");
+  EXPECT_EQ(chain.steps.at(0).expect.chain_length, 3);
+
+  const Scenario& include_input = FindScenario(scenarios, "include_input");
+  EXPECT_TRUE(include_input.steps.at(0).include_input);
+  EXPECT_EQ(include_input.steps.at(0).expect.input, true);
+  EXPECT_FALSE(include_input.steps.at(1).include_input);
+  EXPECT_EQ(include_input.steps.at(1).expect.input, false);
+
+  for (const Step& step : FindScenario(scenarios, "store_false").steps) {
+    EXPECT_EQ(step.expect.status, 404);
+    EXPECT_EQ(step.expect.error_status, "NOT_FOUND");
+  }
+
+  const Scenario& usage = FindScenario(scenarios, "usage");
+  EXPECT_EQ(Kinds(usage), (std::vector<K>{K::kGet, K::kWait, K::kGet, K::kPoll, K::kGet}));
+  EXPECT_EQ(usage.steps[2].expect.usage, false);
+  EXPECT_EQ(usage.steps[3].expect.state, State::kCompleted);
+  EXPECT_EQ(usage.steps[4].expect.usage, true);
+
+  const Scenario& candidates = FindScenario(scenarios, "candidates");
+  EXPECT_EQ(Kinds(candidates), (std::vector<K>{K::kStream, K::kGet}));
+
+  const Scenario& long_story = FindScenario(scenarios, "long_story");
+  EXPECT_FALSE(long_story.steps.at(0).last_event_id.has_value());
+  EXPECT_EQ(long_story.steps.at(0).expect.events_min, 43);
+  EXPECT_EQ(long_story.steps.at(1).last_event_id, "evt_000010");
+  EXPECT_EQ(long_story.steps.at(1).expect.events_min, 33);
+  EXPECT_EQ(long_story.steps.at(1).expect.events_max, 33);
+
+  const Scenario& http_errors = FindScenario(scenarios, "http_errors");
+  std::vector<std::pair<std::string, int>> gets;
+  for (const Step& step : http_errors.steps) {
+    if (step.kind == K::kGet) gets.emplace_back(step.interaction, step.expect.status.value_or(0));
+  }
+  EXPECT_EQ(gets, (std::vector<std::pair<std::string, int>>{{"http_401", 401},
+                                                            {"http_403", 403},
+                                                            {"http_429", 429},
+                                                            {"http_503_once", 503},
+                                                            {"http_503_once", 200}}));
 }
 
 }  // namespace
