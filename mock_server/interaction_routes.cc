@@ -103,10 +103,12 @@ class InteractionHandler {
  public:
   explicit InteractionHandler(RouteContext& ctx) : ctx_(ctx) {}
 
-  void operator()(const httplib::Request& req, httplib::Response& res) {
+  // `path` is the request's target already parsed by the pre-routing match.
+  void operator()(const httplib::Request& req, httplib::Response& res,
+                  const InteractionPath& path) {
     JournalEntry entry = journal_entry(req, unix_now_ms());
     const std::int64_t start_ns = ctx_.real_clock.now_ns();
-    serve(req, res, entry, start_ns);
+    serve(req, res, path, entry, start_ns);
     if (!entry.stream || res.status != 200) {
       const std::uint64_t seq = ctx_.journal.begin(std::move(entry));
       // cpp-httplib fills in 200 only after the handler returns.
@@ -120,13 +122,10 @@ class InteractionHandler {
     return static_cast<double>(ctx_.real_clock.now_ns() - start_ns) / 1e6;
   }
 
-  void serve(const httplib::Request& req, httplib::Response& res, JournalEntry& entry,
-             std::int64_t start_ns) {
-    const std::string raw_path = req.target.substr(0, req.target.find('?'));
-    const auto path = parse_interaction_path(raw_path);
-    if (!path) return send_error(res, 404, "no route for " + raw_path);
-    if (path->malformed) return send_error(res, 400, "malformed interaction id");
-    entry.instance = path->id;
+  void serve(const httplib::Request& req, httplib::Response& res, const InteractionPath& path,
+             JournalEntry& entry, std::int64_t start_ns) {
+    if (path.malformed) return send_error(res, 400, "malformed interaction id");
+    entry.instance = path.id;
 
     const BoolParam stream = bool_param(req, "stream");
     const BoolParam include_input = bool_param(req, "include_input");
@@ -144,8 +143,8 @@ class InteractionHandler {
     entry.last_event_id = last_event_id;
 
     Store::Lookup lookup = Store::Lookup::kUnknown;
-    std::shared_ptr<Instance> inst = ctx_.store.touch(path->id, lookup);
-    if (!inst) return send_error(res, 404, "interaction " + path->id + " not found");
+    std::shared_ptr<Instance> inst = ctx_.store.touch(path.id, lookup);
+    if (!inst) return send_error(res, 404, "interaction " + path.id + " not found");
 
     const int attempt = streaming ? ++inst->stream_attempts : ++inst->get_attempts;
     entry.attempt = attempt;
@@ -272,7 +271,19 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 }
 
 void add_interaction_routes(httplib::Server& server, RouteContext& ctx) {
-  server.Get(R"(/[^/]+/interactions/.+)", InteractionHandler(ctx));
+  // Matched by hand before routing, not with a route regex: libstdc++'s std::regex recurses per
+  // character and overflows a small worker stack on a long path, and an empty id must reach the
+  // id check (400) rather than miss the route (404).
+  server.set_pre_routing_handler(
+      [handler = InteractionHandler(ctx)](const httplib::Request& req,
+                                          httplib::Response& res) mutable {
+        if (req.method != "GET") return httplib::Server::HandlerResponse::Unhandled;
+        const std::string_view target(req.target);
+        const auto path = parse_interaction_path(target.substr(0, target.find('?')));
+        if (!path) return httplib::Server::HandlerResponse::Unhandled;
+        handler(req, res, *path);
+        return httplib::Server::HandlerResponse::Handled;
+      });
 }
 
 }  // namespace ixh::mock

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "mock_server/admin_routes.h"
+#include "mock_server/connection_sweep.h"
 #include "mock_server/interaction_routes.h"
 #include "mock_server/worker_pool.h"
 
@@ -55,6 +56,12 @@ bool MockServer::start(std::string& error) {
     return pool;
   };
   svr.set_tcp_nodelay(true);
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second mock bind a port that is
+  // in use and silently take half its connections. A busy port must be an error (exit 3).
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr.set_keep_alive_timeout(options_.keep_alive_timeout_s);
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(5, 0);
@@ -89,7 +96,11 @@ bool MockServer::start(std::string& error) {
     return false;
   }
   svr.relisten(options_.backlog);
-  listener_ = std::thread([&svr] { svr.listen_after_bind(); });
+  listener_done_ = false;
+  listener_ = std::thread([this, &svr] {
+    svr.listen_after_bind();
+    listener_done_ = true;
+  });
   // stop() is a no-op until the accept loop runs, so do not return before it does.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!svr.is_running()) {
@@ -113,6 +124,13 @@ void MockServer::stop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     http_->stop();
+    // Workers idling in a keep-alive wait would hold the stop for the keep-alive timeout; wake
+    // them by shutting their sockets down, again until the accept loop has drained its workers
+    // (a request finishing meanwhile enters a fresh wait).
+    while (!listener_done_.load()) {
+      shut_down_accepted_sockets(port_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     listener_.join();
   }
   pool_.store(nullptr);

@@ -57,6 +57,7 @@ class MockServer {
   std::unique_ptr<ListeningServer> http_;
   std::atomic<WorkerPool*> pool_{nullptr};
   std::thread listener_;
+  std::atomic<bool> listener_done_{false};
   int port_ = -1;
 };
 
