@@ -1,9 +1,13 @@
 // The ixh executable: subcommands wire the components together, nothing more.
+#include <curl/curl.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/get_command.h"
 #include "cli/mock_command.h"
+#include "cli/run_command.h"
 #include "cli/scenarios_command.h"
 #include "cli/signals.h"
 #include "core/errors.h"
@@ -11,6 +15,7 @@
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked set.
   ixh::cli::block_stop_signals();
+  curl_global_init(CURL_GLOBAL_DEFAULT);
 
   CLI::App app{
       "ixh: conformance and load harness for the Interactions API read side "
@@ -20,6 +25,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ixh::cli::MockCommand mock;
   mock.add_to(app);
+  ixh::cli::RunCommand run;
+  run.add_to(app);
+  ixh::cli::GetCommand get;
+  get.add_to(app);
   ixh::cli::ScenariosCommand scenarios;
   scenarios.add_to(app);
 
@@ -32,6 +41,8 @@ int main(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("mock")) return mock.run();
+    if (app.got_subcommand("run")) return run.run();
+    if (app.got_subcommand("get")) return get.run();
     if (scenarios.lint->parsed()) return scenarios.run_lint();
   } catch (const ixh::ScenarioError& e) {
     std::cerr << "ixh: " << e.what() << "\n";

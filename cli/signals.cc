@@ -29,4 +29,10 @@ int wait_for_stop_signal() {
   return sig;
 }
 
+bool poll_stop_signal(int timeout_ms) {
+  const sigset_t set = stop_set();
+  timespec ts{timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1'000'000};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
 }  // namespace ixh::cli

@@ -9,7 +9,10 @@ namespace ixh::cli {
 // a peer closing a socket must be a counted outcome, never a process exit.
 void block_stop_signals();
 
-// Sleeps until SIGINT or SIGTERM arrives; returns the signal number. Main thread only.
+// Sleeps until SIGINT or SIGTERM arrives; returns the signal number. Any one thread.
 int wait_for_stop_signal();
+
+// Waits up to `timeout_ms` for SIGINT or SIGTERM; returns whether one arrived. Any one thread.
+bool poll_stop_signal(int timeout_ms);
 
 }  // namespace ixh::cli

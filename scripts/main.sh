@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The main job: installs dependencies, builds ixh, and runs it against the conformance scenarios.
+# The main job: installs dependencies, builds ixh, shows the mock serving the conformance
+# scenarios to a plain HTTP client, then runs the conformance suite with `ixh run` against the
+# embedded mock and ends with its report (also written to out/conformance.json).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -7,4 +9,12 @@ bash scripts/install-deps.sh
 scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DIXH_TESTS=OFF
 echo "built $(build/release/ixh --version) at build/release/ixh"
 build/release/ixh scenarios lint scenarios/conformance
+
+echo
+echo "== ixh mock, seen by a plain HTTP client"
 python3 scripts/demo.py build/release/ixh scenarios/conformance
+
+echo
+echo "== ixh run scenarios/conformance (embedded mock)"
+mkdir -p out
+build/release/ixh run scenarios/conformance --json out/conformance.json

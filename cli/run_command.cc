@@ -1,0 +1,178 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "cli/signals.h"
+#include "cli/target_url.h"
+#include "core/clock.h"
+#include "core/errors.h"
+#include "core/scenario_loader.h"
+#include "core/wire_time.h"
+#include "harness/runner.h"
+#include "mock_server/mock_server.h"
+#include "reports/console_writer.h"
+#include "reports/json_writer.h"
+
+namespace ixh::cli {
+namespace {
+
+std::vector<std::string> read_ids(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError("--ids " + file + ": cannot read the file");
+  std::vector<std::string> ids;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line.front() != '#') ids.push_back(line);
+  }
+  return ids;
+}
+
+std::string make_run_id() {
+  std::random_device rd;
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id = "r";
+  for (int i = 0; i < 6; ++i) id += kAlphabet[rd() % (sizeof kAlphabet - 1)];
+  return id;
+}
+
+// Every request failed to connect: the target is not there (exit 3), rather than wrong (exit 1).
+bool unreachable(const RunReport& report) {
+  const auto it = report.counters.errors.find("connect");
+  return report.counters.requests > 0 && it != report.counters.errors.end() &&
+         it->second == report.counters.requests;
+}
+
+}  // namespace
+
+void RunCommand::add_to(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "run", "Run scenarios' steps once, check every response, print a summary");
+  cmd->add_option("paths", paths, "Scenario files or directories");
+  cmd->add_option("--target", target,
+                  "Base URL of the server to drive (e.g. http://127.0.0.1:8080). Without it, "
+                  "the scenarios run against an embedded mock on an ephemeral port");
+  cmd->add_option("--id", ids,
+                  "Id of an interaction that exists on the target; it gets the invariant checks "
+                  "(repeatable)");
+  cmd->add_option("--ids", ids_file, "File of ids, one per line, like --id");
+  cmd->add_option("--json", json_path, "Also write the full report as JSON to this file");
+  cmd->add_option("--api-version", api_version, "Version segment of request paths")
+      ->capture_default_str();
+  cmd->add_option("--workers", workers, "Worker threads, each with its own curl multi handle")
+      ->capture_default_str();
+  cmd->add_option("--seed", seed, "Seed of the embedded mock")->capture_default_str();
+  cmd->add_option("--time-scale", time_scale,
+                  "Time scale of the embedded mock (2 plays scripts twice as fast)")
+      ->capture_default_str();
+  cmd->add_option("--stream-timeout", stream_timeout_ms,
+                  "Milliseconds an --id stream may take before it is abandoned")
+      ->capture_default_str();
+  cmd->add_flag("--no-probes", no_probes,
+                "Skip the protocol probes (unknown id, last_event_id without stream)");
+  cmd->add_flag("--verbose", verbose, "List passing checks too");
+}
+
+int RunCommand::run() {
+  if (!ids_file.empty()) {
+    for (std::string& id : read_ids(ids_file)) ids.push_back(std::move(id));
+  }
+  if (workers < 1 || workers > 256) throw UsageError("--workers must be within 1..256");
+  if (api_version.empty() || api_version.find('/') != std::string::npos) {
+    throw UsageError("--api-version must be one path segment, e.g. v1beta");
+  }
+  if (!ids.empty() && target.empty()) throw UsageError("--id and --ids need --target");
+  if (paths.empty() && ids.empty()) {
+    throw UsageError("give scenario files or directories, or --target with --id");
+  }
+  const std::vector<Scenario> scenarios = paths.empty() ? std::vector<Scenario>{}
+                                                        : load_scenarios(paths);
+
+  SteadyClock clock;
+  RunOptions options;
+  options.workers = workers;
+  options.run_id = make_run_id();
+  options.ids = ids;
+  options.probes = !no_probes;
+  options.stream_timeout_ms = stream_timeout_ms;
+  options.target.api_version = api_version;
+
+  std::optional<mock::MockServer> embedded;
+  std::string target_label;
+  if (target.empty()) {
+    mock::MockOptions mo;
+    mo.seed = seed;
+    mo.time_scale = time_scale;
+    embedded.emplace(mo, scenarios, clock);
+    std::string error;
+    if (!embedded->start(error)) {
+      std::cerr << "ixh run: the embedded mock could not start: " << error << "\n";
+      return kExitUnreachable;
+    }
+    options.target.base_url = embedded->base_url();
+    target_label = "embedded mock at " + options.target.base_url;
+  } else {
+    const TargetUrl url = parse_target_url(target);
+    options.target.base_url = url.base_url;
+    if (!url.resolve_entry.empty()) options.engine.resolve.push_back(url.resolve_entry);
+    target_label = url.base_url;
+  }
+
+  // SIGINT or SIGTERM stops the run; the report still gets written, marked partial.
+  std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  std::thread signals([&] {
+    while (!done.load()) {
+      if (poll_stop_signal(200)) {
+        stop = true;
+        return;
+      }
+    }
+  });
+
+  const std::int64_t started_ms = unix_now_ms();
+  RunReport report = run_conformance(scenarios, options, clock, stop);
+  done = true;
+  signals.join();
+  if (embedded) embedded->stop();
+
+  report.ixh_version = IXH_VERSION;
+  report.started_at = format_iso8601_ms(started_ms);
+  report.duration_ms = static_cast<double>(unix_now_ms() - started_ms);
+  report.target = target_label;
+  report.dialect = "seed";
+  report.options = {{"paths", paths},       {"target", target},   {"ids", ids},
+                    {"api_version", api_version}, {"workers", workers},
+                    {"seed", seed},         {"time_scale", time_scale},
+                    {"probes", !no_probes}, {"run_id", options.run_id}};
+  if (unreachable(report)) {
+    report.exit_code = kExitUnreachable;
+  } else if (report.checks_failed() > 0 || report.partial) {
+    report.exit_code = kExitCheckFailed;
+  } else {
+    report.exit_code = kExitOk;
+  }
+
+  ConsoleWriter(verbose, isatty(STDOUT_FILENO) != 0).write(report, std::cout);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path, std::ios::binary);
+    JsonWriter().write(report, out);
+    if (!out) {
+      std::cerr << "ixh run: cannot write " << json_path << "\n";
+      return kExitUsage;
+    }
+  }
+  if (report.exit_code == kExitUnreachable) {
+    std::cerr << "ixh run: could not connect to " << target_label << "\n";
+  }
+  return report.exit_code;
+}
+
+}  // namespace ixh::cli

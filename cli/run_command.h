@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace ixh::cli {
+
+// `ixh run PATH... [--target URL] [--id ID]... [--json FILE]`: runs every scenario's steps once
+// against the embedded mock (no --target) or a server, checks everything, prints the summary and
+// exits 0, 1, 2 or 3 (DESIGN.md §9).
+struct RunCommand {
+  std::vector<std::string> paths;
+  std::string target;
+  std::vector<std::string> ids;
+  std::string ids_file;
+  std::string json_path;
+  std::string api_version = "v1beta";
+  std::size_t workers = 1;
+  std::uint64_t seed = 1;
+  double time_scale = 1.0;
+  bool no_probes = false;
+  bool verbose = false;
+  std::int64_t stream_timeout_ms = 30000;
+
+  // Called by main while building the command line.
+  void add_to(CLI::App& app);
+  // Called by main once parsed; returns the exit code.
+  int run();
+};
+
+}  // namespace ixh::cli

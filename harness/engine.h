@@ -1,0 +1,88 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "harness/curl_handles.h"
+#include "harness/transport.h"
+
+namespace ixh {
+
+struct EngineOptions {
+  std::int64_t connect_timeout_ms = 5000;
+  // "host:port:address" entries, so a host name is resolved once up front and no transfer
+  // starts a resolver thread.
+  std::vector<std::string> resolve;
+  long buffer_size = 16384;  // curl receive buffer per transfer
+};
+
+// One worker's event loop (the h2load/wrk model): a curl multi handle driven by
+// curl_multi_socket_action with epoll and timers, so one thread keeps thousands of transfers in
+// flight. Created, driven and destroyed on one worker thread; only wake() may be called from
+// elsewhere.
+class Engine final : public Transport {
+ public:
+  Engine(const Clock& clock, EngineOptions options);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const Clock& clock() const override { return clock_; }
+  TransferId start(const TransferSpec& spec, TransferHandler* handler) override;
+  void cancel(TransferId id) override;
+  TimerId schedule(std::int64_t at_ns, std::function<void()> fn) override;
+  void cancel_timer(TimerId id) override;
+
+  // Drives I/O and timers until `done()` is true, or nothing is left to wait for (no transfer,
+  // no timer). `done` is checked after every batch of work.
+  void run(const std::function<bool()>& done);
+  // Makes a blocked run() re-check `done` at once. Any thread.
+  void wake();
+
+  std::size_t active_transfers() const { return transfers_.size(); }
+
+ private:
+  struct Transfer;
+  struct Timer {
+    std::int64_t at_ns;
+    TimerId id;
+    bool operator>(const Timer& o) const { return at_ns != o.at_ns ? at_ns > o.at_ns : id > o.id; }
+  };
+
+  static int on_socket(CURL* easy, curl_socket_t s, int what, void* engine, void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* engine);
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* transfer);
+  static std::size_t on_write(char* data, std::size_t size, std::size_t n, void* transfer);
+
+  void drain_completions();
+  void finish(std::unique_ptr<Transfer> t, CURLcode code);
+  void run_due_timers();
+  int next_wait_ms() const;
+  EasyHandle take_handle();
+
+  const Clock& clock_;
+  const EngineOptions options_;
+  MultiHandle multi_;
+  StringList resolve_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::int64_t curl_deadline_ns_ = -1;  // -1: curl wants no timeout callback
+  TransferId next_transfer_ = 1;
+  TimerId next_timer_ = 1;
+  std::unordered_map<TransferId, std::unique_ptr<Transfer>> transfers_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timer_queue_;
+  std::unordered_map<TimerId, std::function<void()>> timer_fns_;
+  std::vector<EasyHandle> spare_handles_;
+};
+
+// Maps a libcurl result to the error classes of DESIGN.md §8.
+ErrorClass classify_curl_error(CURLcode code);
+
+}  // namespace ixh

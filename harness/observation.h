@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/scenario.h"
+#include "core/seed_decoder.h"
+#include "core/sse_parser.h"
+
+namespace ixh {
+
+// How a transfer failed, from the client's point of view (DESIGN.md §8 error classes).
+enum class ErrorClass : std::uint8_t {
+  kNone,
+  kConnect,     // could not connect / resolve
+  kTimeout,     // a deadline of ours or of curl expired
+  kHttpStatus,  // a status the step did not expect
+  kProtocol,    // broken HTTP: reset, cut, bad chunking, empty reply
+  kSseParse,    // the SSE parser stopped (line or event too large)
+  kCancelled,   // the client aborted on purpose
+};
+std::string_view to_string(ErrorClass error);
+
+// One HTTP exchange as the driver saw it. Times are on the driver's Clock, in nanoseconds.
+struct HttpObservation {
+  std::string method = "GET";
+  std::string url;
+  int status = 0;  // 0 when no response arrived
+  std::string content_type;
+  std::string retry_after;
+  std::string body;     // JSON responses only; streams keep their events instead
+  int curl_code = 0;    // CURLcode, 0 for success
+  std::string curl_error;
+  ErrorClass error = ErrorClass::kNone;
+  std::int64_t start_ns = 0;
+  std::int64_t first_byte_ns = 0;  // 0 when no body byte arrived
+  std::int64_t end_ns = 0;
+  std::uint64_t bytes = 0;
+};
+
+// A GET and what its body decoded to.
+struct ObservedGet {
+  HttpObservation http;
+  bool include_input = false;                // what the request asked for
+  std::optional<DecodedInteraction> decoded;  // set for a 2xx JSON body
+  std::optional<DecodedError> error;          // set for a non-2xx body
+};
+
+struct ObservedEvent {
+  SseEvent raw;
+  std::int64_t at_ns = 0;  // when the slice completing it arrived
+  DecodedEvent decoded;
+};
+
+// One stream request and everything it delivered.
+struct ObservedStream {
+  HttpObservation http;
+  bool include_input = false;
+  std::optional<std::string> last_event_id;  // what the request resumed after
+  std::vector<ObservedEvent> events;
+  bool truncated = false;   // the body ended inside an SSE block (parser finish() said so)
+  SseError sse_error = SseError::kNone;
+  std::string sse_error_message;
+  std::uint64_t comments = 0;  // heartbeats
+  std::optional<DecodedError> error;  // set for a non-2xx body
+  bool saw_terminal() const;
+};
+
+// Everything one step observed, handed to every Check once the step is over.
+struct StepObservation {
+  const Step* step = nullptr;  // null for protocol probes and id runs
+  Step::Kind kind = Step::Kind::kGet;
+  std::string interaction_id;  // the instance driven
+  std::vector<ObservedGet> gets;  // get: one; poll: each poll; chain: each hop
+  std::optional<ObservedStream> stream;     // stream: the stream the step asked for
+  // stream: a GET made after the stream ended, to compare the streamed text with output.text.
+  std::optional<ObservedGet> final_get;
+  // stream with last_event_id: the whole log fetched from the start, to compare suffixes.
+  std::optional<ObservedStream> reference_stream;
+  bool timed_out = false;  // poll or stream gave up at its timeout
+};
+
+}  // namespace ixh

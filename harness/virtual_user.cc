@@ -1,0 +1,219 @@
+#include "harness/virtual_user.h"
+
+#include <algorithm>
+#include <set>
+
+#include "harness/checks.h"
+
+namespace ixh {
+namespace {
+
+// Longest chain walked; a longer one is reported as what it is rather than followed forever.
+constexpr std::size_t kMaxChainHops = 64;
+
+}  // namespace
+
+VirtualUser::VirtualUser(UserContext ctx, const std::vector<Step>& steps, std::string suffix,
+                         ScenarioReport& report)
+    : ctx_(ctx), steps_(steps), suffix_(std::move(suffix)), report_(report) {}
+
+void VirtualUser::start(std::function<void()> on_finished) {
+  on_finished_ = std::move(on_finished);
+  next_step();
+}
+
+std::string VirtualUser::instance_id(const Step& step) const {
+  return suffix_.empty() ? step.interaction : step.interaction + "." + suffix_;
+}
+
+void VirtualUser::next_step() {
+  if (index_ >= steps_.size()) {
+    finished_ = true;
+    if (on_finished_) on_finished_();
+    return;
+  }
+  const Step& step = steps_[index_];
+  obs_ = StepObservation{};
+  obs_.step = &step;
+  obs_.kind = step.kind;
+  obs_.interaction_id = step.kind == Step::Kind::kWait ? std::string() : instance_id(step);
+  step_start_ns_ = ctx_.transport.clock().now_ns();
+  switch (step.kind) {
+    case Step::Kind::kGet: return run_get(step);
+    case Step::Kind::kStream: return run_stream(step);
+    case Step::Kind::kPoll: return run_poll(step);
+    case Step::Kind::kChain: return run_chain(step, obs_.interaction_id);
+    case Step::Kind::kWait:
+      ctx_.transport.schedule(step_start_ns_ + step.wait_ms * 1'000'000,
+                              [this] { complete_step(); });
+      return;
+  }
+}
+
+void VirtualUser::run_get(const Step& step) {
+  get_.start(
+      ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
+      [this](ObservedGet g) {
+        count_http(g.http);
+        record_get_metrics(Step::Kind::kGet, g);
+        obs_.gets.push_back(std::move(g));
+        complete_step();
+      },
+      step.last_event_id);
+}
+
+void VirtualUser::run_stream(const Step& step) {
+  StreamFetch::Options options{step.include_input, step.last_event_id, step.timeout_ms};
+  stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, options,
+                [this, &step](ObservedStream s) {
+                  count_http(s.http);
+                  record_stream_metrics(s);
+                  obs_.timed_out = s.http.error == ErrorClass::kTimeout;
+                  // A stream resumed after the terminal event ends cleanly with no events; it
+                  // is judged like any other finished stream.
+                  const bool finished =
+                      s.saw_terminal() || (step.last_event_id && s.http.status == 200 &&
+                                           s.http.error == ErrorClass::kNone && !s.truncated);
+                  obs_.stream = std::move(s);
+                  if (step.last_event_id) ++ctx_.metrics.counters().resumes_attempted;
+                  if (!finished) return complete_step();
+                  // The text a stream delivered must equal what a GET shows afterwards.
+                  get_.start(ctx_.transport, ctx_.target, obs_.interaction_id,
+                             step.include_input, [this, &step](ObservedGet g) {
+                               count_http(g.http);
+                               obs_.final_get = std::move(g);
+                               if (!step.last_event_id) return complete_step();
+                               // A resumed stream is judged against the whole log.
+                               StreamFetch::Options full{step.include_input, std::nullopt,
+                                                         step.timeout_ms};
+                               stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id,
+                                             full, [this](ObservedStream r) {
+                                               count_http(r.http);
+                                               obs_.reference_stream = std::move(r);
+                                               const ResumeComparison cmp = compare_resume(
+                                                   *obs_.reference_stream, *obs_.stream);
+                                               Counters& c = ctx_.metrics.counters();
+                                               c.events_lost += cmp.lost;
+                                               c.events_duplicated += cmp.duplicated;
+                                               if (cmp.ok()) ++c.resumes_succeeded;
+                                               complete_step();
+                                             });
+                             });
+                });
+}
+
+void VirtualUser::run_poll(const Step& step) {
+  poll_deadline_ns_ = step_start_ns_ + step.timeout_ms * 1'000'000;
+  poll_once(step);
+}
+
+void VirtualUser::poll_once(const Step& step) {
+  get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
+             [this, &step](ObservedGet g) {
+               count_http(g.http);
+               record_get_metrics(Step::Kind::kPoll, g);
+               const bool decoded = g.decoded.has_value();
+               const bool terminal = decoded && is_terminal(g.decoded->value.state);
+               obs_.gets.push_back(std::move(g));
+               const std::int64_t now = ctx_.transport.clock().now_ns();
+               if (terminal) {
+                 ctx_.metrics.record_ns(Step::Kind::kPoll, Metric::kPollToTerminal,
+                                        obs_.gets.back().http.end_ns -
+                                            obs_.gets.front().http.start_ns);
+                 return complete_step();
+               }
+               if (!decoded || now >= poll_deadline_ns_) {
+                 obs_.timed_out = decoded;
+                 if (decoded) ++ctx_.metrics.counters().errors["timeout"];
+                 return complete_step();
+               }
+               ctx_.transport.schedule(now + step.interval_ms * 1'000'000,
+                                       [this, &step] { poll_once(step); });
+             });
+}
+
+void VirtualUser::run_chain(const Step& step, std::string id) {
+  get_.start(ctx_.transport, ctx_.target, id, false, [this, &step](ObservedGet g) {
+    count_http(g.http);
+    record_get_metrics(Step::Kind::kChain, g);
+    std::optional<std::string> previous;
+    if (g.decoded) previous = g.decoded->value.previous_interaction_id;
+    obs_.gets.push_back(std::move(g));
+    if (!previous || obs_.gets.size() >= kMaxChainHops) return complete_step();
+    // Stop at a cycle; the chain check reports it.
+    const bool seen = std::any_of(obs_.gets.begin(), obs_.gets.end(), [&](const ObservedGet& h) {
+      return h.decoded && h.decoded->value.id == *previous;
+    });
+    if (seen) return complete_step();
+    run_chain(step, *previous);
+  });
+}
+
+void VirtualUser::complete_step() {
+  const Step& step = steps_[index_];
+  StepReport r;
+  r.index = index_;
+  r.kind = std::string(to_string(step.kind));
+  r.interaction = obs_.interaction_id;
+  r.pointer = step.pointer;
+  r.duration_ms =
+      static_cast<double>(ctx_.transport.clock().now_ns() - step_start_ns_) / 1'000'000.0;
+  if (step.kind != Step::Kind::kWait) {
+    for (const auto& check : ctx_.checks) check->evaluate(obs_, r.checks);
+  }
+  Counters& c = ctx_.metrics.counters();
+  bool failed = false;
+  for (const CheckRecord& rec : r.checks) {
+    if (rec.passed) {
+      ++c.checks_passed;
+    } else {
+      ++c.checks_failed;
+      failed = true;
+    }
+  }
+  if (failed) ++c.errors["check_failed"];
+  report_.steps.push_back(std::move(r));
+  ++index_;
+  next_step();
+}
+
+void VirtualUser::count_http(const HttpObservation& http) {
+  Counters& c = ctx_.metrics.counters();
+  ++c.requests;
+  c.bytes += http.bytes;
+  if (http.error != ErrorClass::kNone) {
+    ++c.errors[std::string(to_string(http.error))];
+  } else if (http.status >= 400) {
+    const Step* step = obs_.step;
+    const bool expected = step && step->expect.status && *step->expect.status == http.status;
+    if (!expected) ++c.errors["http_status"];
+  }
+}
+
+void VirtualUser::record_get_metrics(Step::Kind kind, const ObservedGet& get) {
+  const HttpObservation& h = get.http;
+  if (h.status == 0) return;
+  ctx_.metrics.record_ns(kind, Metric::kLatency, h.end_ns - h.start_ns);
+  if (h.first_byte_ns > 0) ctx_.metrics.record_ns(kind, Metric::kTtfb, h.first_byte_ns - h.start_ns);
+}
+
+void VirtualUser::record_stream_metrics(const ObservedStream& s) {
+  const HttpObservation& h = s.http;
+  Metrics& m = ctx_.metrics;
+  m.counters().events += s.events.size();
+  if (h.status == 0) return;
+  constexpr Step::Kind kStream = Step::Kind::kStream;
+  m.record_ns(kStream, Metric::kLatency, h.end_ns - h.start_ns);
+  if (h.first_byte_ns > 0) m.record_ns(kStream, Metric::kTtfb, h.first_byte_ns - h.start_ns);
+  if (s.events.empty()) return;
+  m.record_ns(kStream, Metric::kTtfe, s.events.front().at_ns - h.start_ns);
+  const auto text = std::find_if(s.events.begin(), s.events.end(), [](const ObservedEvent& e) {
+    return e.decoded.kind == EventKind::kTextDelta && e.decoded.ok();
+  });
+  if (text != s.events.end()) m.record_ns(kStream, Metric::kTtft, text->at_ns - h.start_ns);
+  for (std::size_t i = 1; i < s.events.size(); ++i) {
+    m.record_ns(kStream, Metric::kInterEventGap, s.events[i].at_ns - s.events[i - 1].at_ns);
+  }
+}
+
+}  // namespace ixh
