@@ -1,0 +1,1204 @@
+#include "harness/checks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/error_body.h"
+#include "core/wire_time.h"
+#include "harness/check.h"
+
+namespace ixh {
+namespace {
+
+using Records = std::vector<CheckRecord>;
+
+// Record texts end up in every report format: long or hostile values are quoted only in part,
+// and lists stop after a few items.
+constexpr std::size_t kExcerptBytes = 80;
+constexpr std::size_t kMaxListed = 8;
+constexpr std::size_t kMaxEventRecords = 10;
+
+bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+// Cuts at a UTF-8 boundary so the JSON and XML writers get valid text.
+std::string excerpt(std::string_view s, std::size_t max_bytes = kExcerptBytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "...";
+}
+
+// JSON string syntax shows control characters and line breaks of streamed text unambiguously.
+std::string quote(std::string_view s, std::size_t max_bytes = kExcerptBytes) {
+  return nlohmann::json(excerpt(s, max_bytes))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string join_capped(const std::vector<std::string>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < kMaxListed; ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  if (items.size() > kMaxListed) {
+    out += std::string(sep) + "and " + std::to_string(items.size() - kMaxListed) + " more";
+  }
+  return out;
+}
+
+std::string count_of(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string findings_text(const std::vector<DecodeFinding>& findings,
+                          std::string_view pointer_prefix = "") {
+  std::vector<std::string> parts;
+  parts.reserve(findings.size());
+  for (const DecodeFinding& f : findings) {
+    DecodeFinding shown = f;
+    if (!pointer_prefix.empty()) shown.pointer = std::string(pointer_prefix) + f.pointer;
+    parts.push_back(format_finding(shown));
+  }
+  return join_capped(parts, "; ");
+}
+
+bool has_finding_at(const std::vector<DecodeFinding>& findings, std::string_view pointer) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [&](const DecodeFinding& f) { return f.pointer == pointer; });
+}
+
+std::string ms_text(std::int64_t ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(ns) / 1e6);
+  return buf;
+}
+
+// Shows the texts from just before they part: long texts differing near the end would otherwise
+// show only their shared start.
+std::string first_difference(std::string_view expected, std::string_view actual) {
+  const std::size_t n = std::min(expected.size(), actual.size());
+  std::size_t pos = 0;
+  while (pos < n && expected[pos] == actual[pos]) ++pos;
+  const std::size_t from = pos > 20 ? pos - 20 : 0;
+  return "first difference at byte " + std::to_string(pos) + ": expected " +
+         quote(expected.substr(std::min(from, expected.size())), 40) + ", got " +
+         quote(actual.substr(std::min(from, actual.size())), 40) +
+         (from > 0 ? " (from byte " + std::to_string(from) + ")" : "");
+}
+
+std::string_view media_type_of(std::string_view content_type, std::string& storage) {
+  const std::size_t semi = content_type.find(';');
+  std::string_view t = content_type.substr(0, semi);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  storage.assign(t);
+  for (char& c : storage) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return storage;
+}
+
+std::string event_label(const ObservedEvent& e, std::size_t index) {
+  return e.decoded.id.empty() ? "#" + std::to_string(index + 1) : e.decoded.id;
+}
+
+std::string event_where(const ObservedEvent& e, std::size_t index, const std::string& stream) {
+  return "event " + event_label(e, index) + " of " + stream;
+}
+
+// The requests of an observation, each with how records name it.
+struct LabeledGet {
+  const ObservedGet* get;
+  std::string where;
+};
+struct LabeledStream {
+  const ObservedStream* stream;
+  std::string where;
+};
+
+std::vector<LabeledGet> labeled_gets(const StepObservation& o) {
+  std::vector<LabeledGet> out;
+  const std::size_t n = o.gets.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string where = request_where(o.gets[i].http);
+    if (o.kind == Step::Kind::kPoll) {
+      where += " (poll " + std::to_string(i + 1) + " of " + std::to_string(n) + ")";
+    } else if (o.kind == Step::Kind::kChain) {
+      where += " (hop " + std::to_string(i + 1) + ")";
+    } else if (n > 1) {
+      where += " (request " + std::to_string(i + 1) + ")";
+    }
+    out.push_back({&o.gets[i], std::move(where)});
+  }
+  if (o.final_get) {
+    out.push_back({&*o.final_get, request_where(o.final_get->http) + " (after the stream)"});
+  }
+  return out;
+}
+
+std::vector<LabeledStream> labeled_streams(const StepObservation& o) {
+  std::vector<LabeledStream> out;
+  if (o.stream) out.push_back({&*o.stream, request_where(o.stream->http)});
+  if (o.reference_stream) {
+    out.push_back({&*o.reference_stream,
+                   request_where(o.reference_stream->http) + " (reference for the resume)"});
+  }
+  return out;
+}
+
+// A stream whose transfer ended normally: its end says something about the server.
+bool completed(const ObservedStream& s) {
+  return is_2xx(s.http.status) && s.http.error == ErrorClass::kNone;
+}
+
+// Every check derives from this, so a bug in one cannot throw into the virtual user's loop.
+class CheckBase : public Check {
+ public:
+  explicit CheckBase(std::string_view check_name) : name_(check_name) {}
+  std::string_view name() const final { return name_; }
+
+  void evaluate(const StepObservation& observation, Records& out) const final {
+    try {
+      run(observation, out);
+    } catch (const std::exception& e) {
+      try {
+        out.push_back({std::string(name_), false, "the check to complete",
+                       std::string("internal error: ") + e.what(), observation.interaction_id});
+      } catch (...) {
+        // Out of memory while reporting: nothing sensible is left to do.
+      }
+    }
+  }
+
+ protected:
+  virtual void run(const StepObservation& observation, Records& out) const = 0;
+
+  void record(Records& out, bool passed, std::string expected, std::string actual,
+              std::string where) const {
+    out.push_back(
+        {std::string(name_), passed, std::move(expected), std::move(actual), std::move(where)});
+  }
+
+ private:
+  std::string_view name_;
+};
+
+class ContentTypeCheck final : public CheckBase {
+ public:
+  ContentTypeCheck() : CheckBase(kCheckContentType) {}
+
+ private:
+  void judge(Records& out, const HttpObservation& http, std::string_view expected,
+             const std::string& where) const {
+    if (http.status == 0) return;  // no response, no header to judge
+    std::string storage;
+    const std::string_view media = media_type_of(http.content_type, storage);
+    record(out, media == expected, std::string(expected) + " (parameters allowed)",
+           http.content_type.empty() ? "no Content-Type header" : quote(http.content_type), where);
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) {
+      judge(out, g.get->http, "application/json", g.where);
+    }
+    for (const LabeledStream& s : labeled_streams(o)) {
+      judge(out, s.stream->http,
+            is_2xx(s.stream->http.status) ? "text/event-stream" : "application/json", s.where);
+    }
+  }
+};
+
+class SchemaInteractionCheck final : public CheckBase {
+ public:
+  SchemaInteractionCheck() : CheckBase(kCheckSchemaInteraction) {}
+
+ private:
+  static constexpr std::string_view kExpected = "the interaction object of docs/wire-seed.md";
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) {
+      if (!g.get->decoded) continue;
+      const DecodedInteraction& d = *g.get->decoded;
+      record(out, d.ok(), std::string(kExpected),
+             d.ok() ? "no findings" : findings_text(d.findings), g.where);
+    }
+    for (const LabeledStream& s : labeled_streams(o)) {
+      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
+        const ObservedEvent& e = s.stream->events[i];
+        if (!e.decoded.interaction) continue;
+        const DecodedInteraction& d = *e.decoded.interaction;
+        record(out, d.ok(), std::string(kExpected) + " (embedded in the terminal event)",
+               d.ok() ? "no findings" : findings_text(d.findings, "/interaction"),
+               event_where(e, i, s.where));
+      }
+    }
+  }
+};
+
+class SchemaEventCheck final : public CheckBase {
+ public:
+  SchemaEventCheck() : CheckBase(kCheckSchemaEvent) {}
+
+ private:
+  static constexpr std::string_view kExpected = "events as docs/wire-seed.md documents them";
+
+  // One record per stream when every event is fine, one per bad event otherwise: a long stream
+  // must not flood the report with passes.
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledStream& s : labeled_streams(o)) {
+      const auto& events = s.stream->events;
+      if (events.empty()) continue;
+      std::size_t bad = 0;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const DecodedEvent& d = events[i].decoded;
+        if (d.ok()) continue;
+        if (++bad <= kMaxEventRecords) {
+          record(out, false, std::string(kExpected), findings_text(d.findings),
+                 event_where(events[i], i, s.where));
+        }
+      }
+      if (bad > kMaxEventRecords) {
+        record(out, false, std::string(kExpected),
+               count_of(bad - kMaxEventRecords, "more event") + " with findings", s.where);
+      } else if (bad == 0) {
+        record(out, true, std::string(kExpected),
+               count_of(events.size(), "event") + ", no findings", s.where);
+      }
+    }
+  }
+};
+
+class ErrorBodyCheck final : public CheckBase {
+ public:
+  ErrorBodyCheck() : CheckBase(kCheckErrorBody) {}
+
+ private:
+  void judge(Records& out, const HttpObservation& http, const std::optional<DecodedError>& given,
+             const std::string& where) const {
+    if (http.status == 0 || is_2xx(http.status)) return;
+    const DecodedError e = given ? *given : decode_error_body(http.body, http.status);
+    const std::string_view name = google_status_name(http.status);
+    std::string expected = R"({"error":{"code":)" + std::to_string(http.status) +
+                           R"(,"message":"...","status":)" +
+                           (name == "UNKNOWN" ? std::string("\"...\"") : quote(name)) + "}}";
+    record(out, e.ok(), std::move(expected),
+           e.ok() ? "code " + std::to_string(e.code) + ", status " + quote(e.status)
+                  : findings_text(e.findings),
+           where);
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) judge(out, g.get->http, g.get->error, g.where);
+    for (const LabeledStream& s : labeled_streams(o)) {
+      judge(out, s.stream->http, s.stream->error, s.where);
+    }
+  }
+};
+
+class InputCheck final : public CheckBase {
+ public:
+  InputCheck() : CheckBase(kCheckInput) {}
+
+ private:
+  void judge(Records& out, const DecodedInteraction& d, bool asked,
+             const std::string& where) const {
+    record(out, d.has_input == asked,
+           asked ? "input present (include_input=true)" : "no input (include_input was not true)",
+           d.has_input ? "input present" : "input absent", where);
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) {
+      if (g.get->decoded) judge(out, *g.get->decoded, g.get->include_input, g.where);
+    }
+    for (const LabeledStream& s : labeled_streams(o)) {
+      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
+        const ObservedEvent& e = s.stream->events[i];
+        if (e.decoded.interaction) {
+          judge(out, *e.decoded.interaction, s.stream->include_input, event_where(e, i, s.where));
+        }
+      }
+    }
+  }
+};
+
+class UsageCheck final : public CheckBase {
+ public:
+  UsageCheck() : CheckBase(kCheckUsage) {}
+
+ private:
+  void judge(Records& out, const DecodedInteraction& d, const std::string& where) const {
+    if (!d.state_valid) return;  // schema.interaction reports the state itself
+    const bool terminal = is_terminal(d.value.state);
+    const std::string state = std::string(to_string(d.value.state));
+    record(out, d.has_usage == terminal,
+           terminal ? "usage_metadata present (" + state + " is terminal)"
+                    : "no usage_metadata while " + state,
+           d.has_usage ? "usage_metadata present" : "usage_metadata absent", where);
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) {
+      if (g.get->decoded) judge(out, *g.get->decoded, g.where);
+    }
+    for (const LabeledStream& s : labeled_streams(o)) {
+      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
+        const ObservedEvent& e = s.stream->events[i];
+        if (e.decoded.interaction) judge(out, *e.decoded.interaction, event_where(e, i, s.where));
+      }
+    }
+  }
+};
+
+// What a step saw in order, for the two ordering checks: states and update times. A point names
+// its request through pointers into Sequences, so long streams cost no string per event unless a
+// record needs one.
+struct Point {
+  State state = State::kPending;
+  bool has_state = false;
+  std::int64_t update_time_ms = 0;
+  bool has_update_time = false;
+  const std::string* label = nullptr;    // the GET's where, or the stream's
+  const ObservedEvent* event = nullptr;  // set for a stream event
+  std::size_t index = 0;                 // of that event in its stream
+};
+
+std::string where_of(const Point& p) {
+  return p.event != nullptr ? event_where(*p.event, p.index, *p.label) : *p.label;
+}
+
+Point point_of(const DecodedInteraction& d, const std::string* label) {
+  return {
+      d.value.state, d.state_valid, d.value.update_time_ms, d.update_time_valid, label, nullptr, 0};
+}
+
+struct Sequence {
+  std::string where;  // the whole sequence, for a passing record
+  std::vector<Point> points;
+};
+
+// The GETs of one step in order (a chain's hops are different interactions: not one sequence),
+// and each stream's events, the stream continued by the GET made after it. Owns the labels its
+// points refer to, so it is filled in place and never moved.
+struct Sequences {
+  std::vector<LabeledGet> gets;
+  std::vector<LabeledStream> streams;
+  std::string after_stream;
+  std::vector<Sequence> list;
+
+  explicit Sequences(const StepObservation& o)
+      : gets(labeled_gets(o)), streams(labeled_streams(o)) {
+    const ObservedGet* final_get = o.final_get ? &*o.final_get : nullptr;
+    if (o.kind != Step::Kind::kChain && !o.gets.empty()) {
+      Sequence seq;
+      seq.where = request_where(o.gets.front().http);
+      if (o.gets.size() > 1) seq.where += " (" + std::to_string(o.gets.size()) + " requests)";
+      for (const LabeledGet& g : gets) {
+        if (g.get != final_get && g.get->decoded) {
+          seq.points.push_back(point_of(*g.get->decoded, &g.where));
+        }
+      }
+      list.push_back(std::move(seq));
+    }
+    if (final_get != nullptr) after_stream = request_where(final_get->http) + " (after the stream)";
+    for (const LabeledStream& s : streams) {
+      Sequence seq;
+      seq.where = s.where;
+      const auto& events = s.stream->events;
+      seq.points.reserve(events.size() + 1);
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const DecodedEvent& d = events[i].decoded;
+        const bool has_state = d.state_valid && d.kind != EventKind::kTextDelta;
+        seq.points.push_back(
+            {d.state, has_state, d.update_time_ms, d.update_time_valid, &s.where, &events[i], i});
+      }
+      if (o.stream && s.stream == &*o.stream && final_get != nullptr && final_get->decoded) {
+        seq.points.push_back(point_of(*final_get->decoded, &after_stream));
+      }
+      list.push_back(std::move(seq));
+    }
+  }
+  Sequences(const Sequences&) = delete;
+  Sequences& operator=(const Sequences&) = delete;
+};
+
+class StateForwardCheck final : public CheckBase {
+ public:
+  StateForwardCheck() : CheckBase(kCheckStateForward) {}
+
+ private:
+  static constexpr std::string_view kExpected =
+      "the state never moves back (PENDING -> RUNNING -> terminal) and a terminal state never "
+      "changes";
+
+  void run(const StepObservation& o, Records& out) const override {
+    const Sequences sequences(o);
+    for (const Sequence& seq : sequences.list) {
+      const Point* prev = nullptr;
+      std::size_t judged = 0;
+      std::string path;
+      bool failed = false;
+      for (const Point& p : seq.points) {
+        if (!p.has_state) continue;
+        ++judged;
+        if (prev != nullptr) {
+          const bool back = state_rank(p.state) < state_rank(prev->state);
+          const bool changed_final = is_terminal(prev->state) && p.state != prev->state;
+          if (back || changed_final) {
+            record(out, false, std::string(kExpected),
+                   std::string(to_string(p.state)) + " after " +
+                       std::string(to_string(prev->state)) + " at " + where_of(*prev),
+                   where_of(p));
+            failed = true;
+            break;
+          }
+        }
+        if (prev == nullptr || p.state != prev->state) {
+          if (!path.empty()) path += " -> ";
+          path += to_string(p.state);
+        }
+        prev = &p;
+      }
+      // A single observation has nothing to compare with.
+      if (!failed && judged >= 2) {
+        record(out, true, std::string(kExpected),
+               path + " (" + std::to_string(judged) + " observations)", seq.where);
+      }
+    }
+  }
+};
+
+std::string time_text(std::int64_t unix_ms) { return quote(format_iso8601_ms(unix_ms)); }
+
+class UpdateTimeCheck final : public CheckBase {
+ public:
+  UpdateTimeCheck() : CheckBase(kCheckUpdateTime) {}
+
+ private:
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledGet& g : labeled_gets(o)) {
+      if (!g.get->decoded) continue;
+      const DecodedInteraction& d = *g.get->decoded;
+      if (!d.create_time_valid || !d.update_time_valid) continue;
+      record(out, d.value.update_time_ms >= d.value.create_time_ms,
+             "update_time not before create_time " + time_text(d.value.create_time_ms),
+             "update_time " + time_text(d.value.update_time_ms), g.where);
+    }
+    const Sequences sequences(o);
+    for (const Sequence& seq : sequences.list) {
+      const Point* prev = nullptr;
+      std::size_t judged = 0;
+      bool failed = false;
+      for (const Point& p : seq.points) {
+        if (!p.has_update_time) continue;
+        ++judged;
+        if (prev != nullptr && p.update_time_ms < prev->update_time_ms) {
+          record(out, false, "update_time never decreases",
+                 time_text(p.update_time_ms) + " after " + time_text(prev->update_time_ms) +
+                     " at " + where_of(*prev),
+                 where_of(p));
+          failed = true;
+          break;
+        }
+        prev = &p;
+      }
+      if (!failed && judged >= 2) {
+        record(out, true, "update_time never decreases",
+               std::to_string(judged) + " observations in order", seq.where);
+      }
+    }
+  }
+};
+
+class SseCheck final : public CheckBase {
+ public:
+  SseCheck() : CheckBase(kCheckSse) {}
+
+ private:
+  static constexpr std::string_view kExpected =
+      "a text/event-stream body the parser accepts, ending on a block boundary";
+
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledStream& s : labeled_streams(o)) {
+      const ObservedStream& st = *s.stream;
+      if (!is_2xx(st.http.status)) continue;
+      if (st.sse_error != SseError::kNone) {
+        record(out, false, std::string(kExpected),
+               "parser stopped: " + std::string(to_string(st.sse_error)) +
+                   (st.sse_error_message.empty() ? "" : " (" + st.sse_error_message + ")"),
+               s.where);
+      } else if (st.truncated && st.http.error == ErrorClass::kNone) {
+        record(out, false, std::string(kExpected),
+               "the transfer completed inside an SSE block (a truncated event) after " +
+                   count_of(st.events.size(), "event"),
+               s.where);
+      } else if (st.http.error != ErrorClass::kNone) {
+        record(out, true, std::string(kExpected),
+               "no parser error; the transfer ended early (" +
+                   std::string(to_string(st.http.error)) + "), so its end is not judged",
+               s.where);
+      } else {
+        record(out, true, std::string(kExpected),
+               count_of(st.events.size(), "event") + ", clean end", s.where);
+      }
+    }
+  }
+};
+
+class EventIdsUniqueCheck final : public CheckBase {
+ public:
+  EventIdsUniqueCheck() : CheckBase(kCheckEventIdsUnique) {}
+
+ private:
+  void run(const StepObservation& o, Records& out) const override {
+    for (const LabeledStream& s : labeled_streams(o)) {
+      const auto& events = s.stream->events;
+      if (events.empty()) continue;
+      std::unordered_map<std::string_view, std::size_t> first;
+      std::vector<std::string> dups;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const std::string& id = events[i].decoded.id;
+        if (id.empty()) continue;  // schema.event reports the missing id
+        const auto [it, fresh] = first.emplace(id, i);
+        if (!fresh) {
+          dups.push_back(id + " (events " + std::to_string(it->second + 1) + " and " +
+                         std::to_string(i + 1) + ")");
+        }
+      }
+      record(out, dups.empty(), "no two events of the stream share an id",
+             dups.empty() ? std::to_string(events.size()) + " distinct ids"
+                          : "duplicate " + join_capped(dups),
+             s.where);
+    }
+  }
+};
+
+const ObservedEvent* find_event(const ObservedStream& s, std::string_view id) {
+  for (const ObservedEvent& e : s.events) {
+    if (e.decoded.id == id) return &e;
+  }
+  return nullptr;
+}
+
+class EndsAfterTerminalCheck final : public CheckBase {
+ public:
+  EndsAfterTerminalCheck() : CheckBase(kCheckEndsAfterTerminal) {}
+
+ private:
+  static constexpr std::string_view kExpected = "the stream ends right after its terminal event";
+
+  void judge(Records& out, const ObservedStream& st, const ObservedStream* reference,
+             const std::string& where) const {
+    if (!completed(st)) return;  // cut or timed out: the end was not the server's choice
+    const auto& events = st.events;
+    if (events.empty() && st.last_event_id) {
+      // Resuming after the terminal event legitimately gives an empty stream; only the
+      // reference can tell whether that is where the resume point was.
+      if (reference == nullptr) return;
+      const ObservedEvent* at = find_event(*reference, *st.last_event_id);
+      if (at == nullptr) return;  // stream.resume_suffix reports the unknown resume point
+      const bool terminal = at->decoded.kind == EventKind::kTerminal;
+      record(out, terminal, std::string(kExpected),
+             terminal ? "empty stream, resumed after the terminal event " + *st.last_event_id
+                      : "empty stream, but " + *st.last_event_id + " is a " +
+                            std::string(to_string(at->decoded.kind)) + " event",
+             where);
+      return;
+    }
+    const auto terminal = std::find_if(events.begin(), events.end(), [](const ObservedEvent& e) {
+      return e.decoded.kind == EventKind::kTerminal;
+    });
+    if (terminal == events.end()) {
+      std::string actual =
+          "ended after " + count_of(events.size(), "event") + " without a terminal event";
+      if (!events.empty()) {
+        actual += " (last: " + event_label(events.back(), events.size() - 1) + ", " +
+                  std::string(to_string(events.back().decoded.kind)) + ")";
+      }
+      record(out, false, std::string(kExpected), std::move(actual), where);
+      return;
+    }
+    const auto t = static_cast<std::size_t>(terminal - events.begin());
+    if (t + 1 == events.size()) {
+      record(out, true, std::string(kExpected),
+             "ended after the terminal event " + event_label(*terminal, t) + " (" +
+                 std::string(to_string(terminal->decoded.state)) + ")",
+             where);
+      return;
+    }
+    std::vector<std::string> after;
+    for (std::size_t i = t + 1; i < events.size(); ++i) {
+      after.push_back(event_label(events[i], i) + " (" +
+                      std::string(to_string(events[i].decoded.kind)) + ")");
+    }
+    record(out, false, std::string(kExpected),
+           count_of(after.size(), "event") + " after the terminal event " +
+               event_label(*terminal, t) + ": " + join_capped(after),
+           event_where(*terminal, t, where));
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    const ObservedStream* reference = o.reference_stream ? &*o.reference_stream : nullptr;
+    // A step that timed out on a never-ending interaction proves nothing about the end.
+    if (o.stream && !o.timed_out) judge(out, *o.stream, reference, request_where(o.stream->http));
+    if (reference != nullptr) {
+      judge(out, *reference, nullptr,
+            request_where(reference->http) + " (reference for the resume)");
+    }
+  }
+};
+
+// The events a client holding the whole log would have: for a resumed stream, the reference's
+// events up to the resume point, then the resumed ones. Empty when that cannot be known.
+std::vector<const ObservedEvent*> whole_log(const StepObservation& o) {
+  std::vector<const ObservedEvent*> out;
+  const ObservedStream& st = *o.stream;
+  if (st.last_event_id) {
+    if (!o.reference_stream) return out;
+    const auto& ref = o.reference_stream->events;
+    const auto at = std::find_if(ref.begin(), ref.end(), [&](const ObservedEvent& e) {
+      return e.decoded.id == *st.last_event_id;
+    });
+    if (at == ref.end()) return out;
+    for (auto it = ref.begin(); it != at + 1; ++it) out.push_back(&*it);
+  }
+  for (const ObservedEvent& e : st.events) out.push_back(&e);
+  return out;
+}
+
+class TextMatchesGetCheck final : public CheckBase {
+ public:
+  TextMatchesGetCheck() : CheckBase(kCheckTextMatchesGet) {}
+
+ private:
+  void run(const StepObservation& o, Records& out) const override {
+    if (!o.stream || !is_2xx(o.stream->http.status) || !o.final_get || !o.final_get->decoded) {
+      return;
+    }
+    const DecodedInteraction& get = *o.final_get->decoded;
+    if (!get.state_valid || !is_terminal(get.value.state)) return;
+    const std::vector<const ObservedEvent*> log = whole_log(o);
+    // Without the terminal event the stream is incomplete, which stream.ends_after_terminal
+    // reports; comparing its text would only repeat that.
+    if (std::none_of(log.begin(), log.end(), [](const ObservedEvent* e) {
+          return e->decoded.kind == EventKind::kTerminal;
+        })) {
+      return;
+    }
+    std::map<int, std::string> streamed;
+    for (const ObservedEvent* e : log) {
+      if (e->decoded.kind == EventKind::kTextDelta) {
+        streamed[e->decoded.candidate] += e->decoded.text;
+      }
+    }
+    const std::string where = request_where(o.final_get->http) + " (after the stream)";
+    const std::string how = o.stream->last_event_id ? "streamed (reference up to " +
+                                                          *o.stream->last_event_id + ", resumed)"
+                                                    : "streamed";
+    const auto& texts = get.value.candidates;
+    for (std::size_t c = 0; c < texts.size(); ++c) {
+      const auto it = streamed.find(static_cast<int>(c));
+      const std::string_view got = it == streamed.end() ? std::string_view() : it->second;
+      const std::string expected = "candidate " + std::to_string(c) + ": " + quote(texts[c]) +
+                                   " (" + std::to_string(texts[c].size()) + " bytes, the GET)";
+      if (got == texts[c]) {
+        record(out, true, expected, how + " the same " + std::to_string(got.size()) + " bytes",
+               where);
+      } else {
+        record(out, false, expected,
+               how + " " + quote(got) + " (" + std::to_string(got.size()) + " bytes); " +
+                   first_difference(texts[c], got),
+               where);
+      }
+    }
+    for (const auto& [candidate, text] : streamed) {
+      if (candidate >= 0 && static_cast<std::size_t>(candidate) < texts.size()) continue;
+      record(out, false,
+             "text deltas only for the GET's " + std::to_string(texts.size()) + " candidates",
+             how + " " + quote(text) + " for candidate " + std::to_string(candidate), where);
+    }
+  }
+};
+
+class ResumeSuffixCheck final : public CheckBase {
+ public:
+  ResumeSuffixCheck() : CheckBase(kCheckResumeSuffix) {}
+
+ private:
+  void run(const StepObservation& o, Records& out) const override {
+    if (!o.stream || !o.stream->last_event_id || !o.reference_stream) return;
+    const ObservedStream& resumed = *o.stream;
+    const ObservedStream& reference = *o.reference_stream;
+    // A cut or timed-out stream lacks its tail for reasons of its own: only whole streams say
+    // whether the resume point was honoured.
+    if (!completed(resumed) || o.timed_out || !completed(reference)) return;
+    const std::string& after = *resumed.last_event_id;
+    const std::string where = request_where(resumed.http);
+    const ResumeComparison cmp = compare_resume(reference, resumed);
+    if (!cmp.resume_point_found) {
+      record(out, false, "the reference stream has an event " + after,
+             "it has no such event; " + std::to_string(resumed.events.size()) +
+                 " resumed events cannot be aligned",
+             where);
+      return;
+    }
+    std::size_t suffix = 0;
+    bool past = false;
+    for (const ObservedEvent& e : reference.events) {
+      if (past) ++suffix;
+      past = past || e.decoded.id == after;
+    }
+    std::string expected =
+        "the " + count_of(suffix, "reference event") + " strictly after " + after;
+    if (cmp.ok()) {
+      record(out, true, std::move(expected), "the same " + count_of(suffix, "event"), where);
+      return;
+    }
+    std::vector<std::string> parts;
+    if (cmp.lost > 0) {
+      parts.push_back(std::to_string(cmp.lost) + " lost: " + join_capped(cmp.lost_ids));
+    }
+    if (cmp.duplicated > 0) {
+      parts.push_back(std::to_string(cmp.duplicated) +
+                      " duplicated: " + join_capped(cmp.duplicates));
+    }
+    if (cmp.mismatched > 0) {
+      parts.push_back(std::to_string(cmp.mismatched) +
+                      " mismatched: " + join_capped(cmp.mismatches));
+    }
+    std::string actual;
+    for (const std::string& p : parts) actual += (actual.empty() ? "" : "; ") + p;
+    record(out, false, std::move(expected), std::move(actual), where);
+  }
+};
+
+class ChainCheck final : public CheckBase {
+ public:
+  ChainCheck() : CheckBase(kCheckChain) {}
+
+ private:
+  static constexpr std::string_view kExpected =
+      "every hop 200 and decoded; each previous_interaction_id is the next hop's id; no id "
+      "repeats; the last hop has none";
+
+  void run(const StepObservation& o, Records& out) const override {
+    if (o.kind != Step::Kind::kChain) return;
+    if (o.gets.empty()) {
+      record(out, false, std::string(kExpected), "no hop was fetched", o.interaction_id);
+      return;
+    }
+    std::vector<std::string> problems;
+    std::vector<const DecodedInteraction*> hops;
+    for (std::size_t k = 0; k < o.gets.size(); ++k) {
+      const ObservedGet& g = o.gets[k];
+      const std::string hop = "hop " + std::to_string(k + 1);
+      const DecodedInteraction* d = g.decoded ? &*g.decoded : nullptr;
+      if (g.http.status != 200) {
+        problems.push_back(hop + ": HTTP " + std::to_string(g.http.status));
+        d = nullptr;
+      } else if (d == nullptr) {
+        problems.push_back(hop + ": body not decoded");
+      } else if (has_finding_at(d->findings, "/id") ||
+                 has_finding_at(d->findings, "/previous_interaction_id") ||
+                 has_finding_at(d->findings, "")) {
+        problems.push_back(hop + ": unreadable id or previous_interaction_id");
+        d = nullptr;
+      }
+      hops.push_back(d);
+    }
+    if (hops.front() != nullptr && !o.interaction_id.empty() &&
+        hops.front()->value.id != o.interaction_id) {
+      problems.push_back("hop 1 is " + quote(hops.front()->value.id) + ", not the requested " +
+                         quote(o.interaction_id));
+    }
+    std::unordered_map<std::string_view, std::size_t> seen;
+    std::string path;
+    for (std::size_t k = 0; k < hops.size(); ++k) {
+      const DecodedInteraction* d = hops[k];
+      if (d == nullptr) {
+        path += (path.empty() ? "" : " -> ") + std::string("?");
+        continue;
+      }
+      const std::string& id = d->value.id;
+      path += (path.empty() ? "" : " -> ") + id;
+      if (const auto [it, fresh] = seen.emplace(id, k); !fresh) {
+        problems.push_back("cycle: hop " + std::to_string(k + 1) + " repeats " + quote(id) +
+                           " of hop " + std::to_string(it->second + 1));
+      }
+      const auto& prev = d->value.previous_interaction_id;
+      if (k + 1 < hops.size()) {
+        const DecodedInteraction* next = hops[k + 1];
+        if (!prev) {
+          problems.push_back("hop " + std::to_string(k + 1) + " " + quote(id) +
+                             " has no previous_interaction_id, yet another hop followed");
+        } else if (next != nullptr && *prev != next->value.id) {
+          problems.push_back("hop " + std::to_string(k + 1) + " links to " + quote(*prev) +
+                             " but hop " + std::to_string(k + 2) + " is " + quote(next->value.id));
+        }
+      } else if (prev) {
+        const auto it = seen.find(*prev);
+        problems.push_back(it != seen.end()
+                               ? "cycle: the last hop " + quote(id) + " links back to " +
+                                     quote(*prev) + " (hop " + std::to_string(it->second + 1) + ")"
+                               : "the last hop " + quote(id) + " links to " + quote(*prev) +
+                                     ", which was not fetched");
+      }
+    }
+    const std::string where = request_where(o.gets.front().http);
+    if (problems.empty()) {
+      record(out, true, std::string(kExpected),
+             path + " (root; " + std::to_string(hops.size()) + " interactions)", where);
+    } else {
+      record(out, false, std::string(kExpected), join_capped(problems, "; ") + " [" + path + "]",
+             where);
+    }
+  }
+};
+
+// The step's main request (DESIGN.md §7): what expect.status, latency and friends are about.
+struct MainRequest {
+  const HttpObservation* http = nullptr;
+  const ObservedGet* get = nullptr;
+  const ObservedStream* stream = nullptr;
+  std::string where;
+};
+
+MainRequest main_request(const StepObservation& o) {
+  MainRequest m;
+  switch (o.kind) {
+    case Step::Kind::kGet:
+    case Step::Kind::kChain:
+      if (!o.gets.empty()) m.get = &o.gets.front();
+      break;
+    case Step::Kind::kPoll:
+      if (!o.gets.empty()) m.get = &o.gets.back();
+      break;
+    case Step::Kind::kStream:
+      if (o.stream) m.stream = &*o.stream;
+      break;
+    case Step::Kind::kWait:
+      break;
+  }
+  if (m.get != nullptr) m.http = &m.get->http;
+  if (m.stream != nullptr) m.http = &m.stream->http;
+  if (m.http != nullptr) m.where = request_where(*m.http);
+  return m;
+}
+
+std::string no_response(const HttpObservation& http) {
+  std::string out = "no response (" + std::string(to_string(http.error));
+  if (!http.curl_error.empty()) out += ": " + http.curl_error;
+  return out + ")";
+}
+
+// Candidate 0's streamed text: what expect.text means for a stream step.
+std::string streamed_text(const ObservedStream& s) {
+  std::string text;
+  for (const ObservedEvent& e : s.events) {
+    if (e.decoded.kind == EventKind::kTextDelta && e.decoded.candidate == 0) {
+      text += e.decoded.text;
+    }
+  }
+  return text;
+}
+
+const ObservedEvent* terminal_event(const ObservedStream& s) {
+  for (const ObservedEvent& e : s.events) {
+    if (e.decoded.kind == EventKind::kTerminal) return &e;
+  }
+  return nullptr;
+}
+
+class ExpectationCheck final : public CheckBase {
+ public:
+  ExpectationCheck() : CheckBase(kCheckExpect) {}
+
+ private:
+  void add(Records& out, std::string_view field, bool passed, std::string expected,
+           std::string actual, const std::string& where) const {
+    out.push_back(
+        {"expect." + std::string(field), passed, std::move(expected), std::move(actual), where});
+  }
+
+  // What the step's text is, or why there is none.
+  static bool text_of(const MainRequest& m, std::string& text, std::string& why) {
+    if (m.stream != nullptr) {
+      text = streamed_text(*m.stream);
+      return true;
+    }
+    if (m.get != nullptr && m.get->decoded) {
+      text = m.get->decoded->value.output_text();
+      return true;
+    }
+    why = m.http == nullptr
+              ? "no request was made"
+              : "no decoded interaction (HTTP " + std::to_string(m.http->status) + ")";
+    return false;
+  }
+
+  // The interaction whose input/usage the step judges: the GET's, or the terminal event's.
+  static const DecodedInteraction* interaction_of(const MainRequest& m, std::string& why) {
+    if (m.stream != nullptr) {
+      const ObservedEvent* t = terminal_event(*m.stream);
+      if (t != nullptr && t->decoded.interaction) return &*t->decoded.interaction;
+      why = "no terminal event with an interaction";
+      return nullptr;
+    }
+    if (m.get != nullptr && m.get->decoded) return &*m.get->decoded;
+    why = m.http == nullptr
+              ? "no request was made"
+              : "no decoded interaction (HTTP " + std::to_string(m.http->status) + ")";
+    return nullptr;
+  }
+
+  static std::optional<State> state_of(const MainRequest& m, std::string& why) {
+    if (m.stream != nullptr) {
+      std::optional<State> last;
+      for (const ObservedEvent& e : m.stream->events) {
+        if (e.decoded.kind == EventKind::kTerminal && e.decoded.state_valid) {
+          return e.decoded.state;
+        }
+        if (e.decoded.kind == EventKind::kStateChange && e.decoded.state_valid) {
+          last = e.decoded.state;
+        }
+      }
+      if (!last) why = "no state event";
+      return last;
+    }
+    if (m.get != nullptr && m.get->decoded && m.get->decoded->state_valid) {
+      return m.get->decoded->value.state;
+    }
+    why = m.http == nullptr ? "no request was made" : "no readable state";
+    return std::nullopt;
+  }
+
+  void run(const StepObservation& o, Records& out) const override {
+    if (o.step == nullptr) return;
+    const Expect& x = o.step->expect;
+    const MainRequest m = main_request(o);
+    const std::string where = m.where.empty() ? "step " + o.step->pointer : m.where;
+    const std::string none = "no request was made";
+
+    if (x.status) {
+      std::string actual = m.http == nullptr     ? none
+                           : m.http->status == 0 ? no_response(*m.http)
+                                                 : "HTTP " + std::to_string(m.http->status);
+      add(out, "status", m.http != nullptr && m.http->status == *x.status,
+          "HTTP " + std::to_string(*x.status), std::move(actual), where);
+    }
+    if (x.state) {
+      std::string why;
+      const std::optional<State> st = state_of(m, why);
+      add(out, "state", st == x.state, std::string(to_string(*x.state)),
+          st ? std::string(to_string(*st)) : why, where);
+    }
+    if (x.text || x.text_contains) {
+      std::string text, why;
+      const bool have = text_of(m, text, why);
+      if (x.text) {
+        const bool ok = have && text == *x.text;
+        add(out, "text", ok, quote(*x.text),
+            !have ? why
+            : ok  ? quote(text)
+                  : quote(text) + "; " + first_difference(*x.text, text),
+            where);
+      }
+      if (x.text_contains) {
+        add(out, "text_contains", have && text.find(*x.text_contains) != std::string::npos,
+            "text containing " + quote(*x.text_contains), have ? quote(text) : why, where);
+      }
+    }
+    if (x.usage || x.input) {
+      std::string why;
+      const DecodedInteraction* d = interaction_of(m, why);
+      if (x.usage) {
+        add(out, "usage", d != nullptr && d->has_usage == *x.usage,
+            *x.usage ? "usage_metadata present" : "usage_metadata absent",
+            d == nullptr   ? why
+            : d->has_usage ? "usage_metadata present"
+                           : "usage_metadata absent",
+            where);
+      }
+      if (x.input) {
+        add(out, "input", d != nullptr && d->has_input == *x.input,
+            *x.input ? "input present" : "input absent",
+            d == nullptr   ? why
+            : d->has_input ? "input present"
+                           : "input absent",
+            where);
+      }
+    }
+    if (x.events_min || x.events_max) {
+      const bool have = o.stream.has_value();
+      const auto n = have ? static_cast<std::int64_t>(o.stream->events.size()) : 0;
+      const std::string actual = have ? std::to_string(n) + " events" : "no stream";
+      if (x.events_min) {
+        add(out, "events_min", have && n >= *x.events_min,
+            "at least " + std::to_string(*x.events_min) + " events", actual, where);
+      }
+      if (x.events_max) {
+        add(out, "events_max", have && n <= *x.events_max,
+            "at most " + std::to_string(*x.events_max) + " events", actual, where);
+      }
+    }
+    if (x.polls_max) {
+      const auto n = static_cast<std::int64_t>(o.gets.size());
+      add(out, "polls_max", n > 0 && n <= *x.polls_max,
+          "at most " + std::to_string(*x.polls_max) + " polls", std::to_string(n) + " polls",
+          where);
+    }
+    if (x.chain_length) {
+      const auto n = static_cast<std::int64_t>(o.gets.size());
+      add(out, "chain_length", n == *x.chain_length,
+          std::to_string(*x.chain_length) + " interactions", std::to_string(n) + " interactions",
+          where);
+    }
+    if (x.ttfe_ms_max) {
+      const std::string expected = "first event within " + std::to_string(*x.ttfe_ms_max) + " ms";
+      if (!o.stream || o.stream->events.empty()) {
+        add(out, "ttfe_ms_max", false, expected, o.stream ? "no event arrived" : "no stream",
+            where);
+      } else {
+        const std::int64_t ns = o.stream->events.front().at_ns - o.stream->http.start_ns;
+        add(out, "ttfe_ms_max", ns <= *x.ttfe_ms_max * 1'000'000, expected, ms_text(ns), where);
+      }
+    }
+    if (x.latency_ms_max) {
+      const std::string expected = "at most " + std::to_string(*x.latency_ms_max) + " ms";
+      if (m.http == nullptr) {
+        add(out, "latency_ms_max", false, expected, none, where);
+      } else {
+        const std::int64_t ns = m.http->end_ns - m.http->start_ns;
+        add(out, "latency_ms_max", ns <= *x.latency_ms_max * 1'000'000, expected, ms_text(ns),
+            where);
+      }
+    }
+    if (x.error_status) {
+      std::optional<DecodedError> err;
+      if (m.get != nullptr) err = m.get->error;
+      if (m.stream != nullptr) err = m.stream->error;
+      if (!err && m.http != nullptr && m.http->status != 0 && !is_2xx(m.http->status)) {
+        err = decode_error_body(m.http->body, m.http->status);
+      }
+      std::string actual = m.http == nullptr     ? none
+                           : m.http->status == 0 ? no_response(*m.http)
+                           : !err ? "no error body (HTTP " + std::to_string(m.http->status) + ")"
+                           : err->status.empty()
+                               ? "no readable status (HTTP " + std::to_string(m.http->status) + ")"
+                               : quote(err->status);
+      add(out, "error_status", err && !err->status.empty() && err->status == *x.error_status,
+          quote(*x.error_status), std::move(actual), where);
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Check>> protocol_checks() {
+  std::vector<std::unique_ptr<Check>> checks;
+  checks.push_back(std::make_unique<ContentTypeCheck>());
+  checks.push_back(std::make_unique<SchemaInteractionCheck>());
+  checks.push_back(std::make_unique<SchemaEventCheck>());
+  checks.push_back(std::make_unique<ErrorBodyCheck>());
+  checks.push_back(std::make_unique<InputCheck>());
+  checks.push_back(std::make_unique<UsageCheck>());
+  checks.push_back(std::make_unique<StateForwardCheck>());
+  checks.push_back(std::make_unique<UpdateTimeCheck>());
+  checks.push_back(std::make_unique<SseCheck>());
+  checks.push_back(std::make_unique<EventIdsUniqueCheck>());
+  checks.push_back(std::make_unique<EndsAfterTerminalCheck>());
+  checks.push_back(std::make_unique<TextMatchesGetCheck>());
+  checks.push_back(std::make_unique<ResumeSuffixCheck>());
+  checks.push_back(std::make_unique<ChainCheck>());
+  return checks;
+}
+
+std::unique_ptr<Check> expectation_check() { return std::make_unique<ExpectationCheck>(); }
+
+ResumeComparison compare_resume(const ObservedStream& reference, const ObservedStream& resumed) {
+  ResumeComparison cmp;
+  const auto& ref = reference.events;
+  std::size_t start = 0;
+  if (resumed.last_event_id) {
+    const auto at = std::find_if(ref.begin(), ref.end(), [&](const ObservedEvent& e) {
+      return e.decoded.id == *resumed.last_event_id;
+    });
+    if (at == ref.end()) {
+      cmp.resume_point_found = false;
+      cmp.mismatched = resumed.events.size();
+      for (const ObservedEvent& e : resumed.events) {
+        cmp.mismatches.push_back(e.decoded.id + ": cannot be aligned");
+      }
+      return cmp;
+    }
+    start = static_cast<std::size_t>(at - ref.begin()) + 1;
+  }
+  const std::string resume_point = resumed.last_event_id ? *resumed.last_event_id : "";
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < ref.size(); ++i) index.emplace(ref[i].decoded.id, i);
+  std::vector<bool> received(ref.size(), false);
+  std::unordered_set<std::string_view> seen;
+  std::optional<std::size_t> last;  // reference index of the last in-order resumed event
+  for (const ObservedEvent& e : resumed.events) {
+    const DecodedEvent& d = e.decoded;
+    if (!seen.insert(d.id).second) {
+      ++cmp.duplicated;
+      cmp.duplicates.push_back(d.id + " (sent twice)");
+      continue;
+    }
+    const auto it = index.find(d.id);
+    if (it == index.end()) {
+      ++cmp.mismatched;
+      cmp.mismatches.push_back(d.id + ": not in the reference stream");
+      continue;
+    }
+    const std::size_t i = it->second;
+    if (i < start) {
+      ++cmp.duplicated;
+      cmp.duplicates.push_back(d.id + " (at or before the resume point " + resume_point + ")");
+      continue;
+    }
+    received[i] = true;
+    const DecodedEvent& r = ref[i].decoded;
+    std::vector<std::string> diffs;
+    if (last && i < *last) diffs.push_back("out of order (after " + ref[*last].decoded.id + ")");
+    if (!last || i > *last) last = i;
+    if (d.kind != r.kind) {
+      diffs.push_back("kind " + std::string(to_string(d.kind)) + ", reference " +
+                      std::string(to_string(r.kind)));
+    } else if (d.kind == EventKind::kTextDelta) {
+      if (d.candidate != r.candidate) {
+        diffs.push_back("candidate " + std::to_string(d.candidate) + ", reference " +
+                        std::to_string(r.candidate));
+      }
+      if (d.text != r.text)
+        diffs.push_back("text " + quote(d.text) + ", reference " + quote(r.text));
+    } else if (d.state != r.state) {
+      diffs.push_back("state " + std::string(to_string(d.state)) + ", reference " +
+                      std::string(to_string(r.state)));
+    }
+    if (!diffs.empty()) {
+      ++cmp.mismatched;
+      std::string text = d.id + ":";
+      for (const std::string& part : diffs) text += " " + part + ";";
+      text.pop_back();
+      cmp.mismatches.push_back(std::move(text));
+    }
+  }
+  for (std::size_t i = start; i < ref.size(); ++i) {
+    if (!received[i]) {
+      ++cmp.lost;
+      cmp.lost_ids.push_back(ref[i].decoded.id);
+    }
+  }
+  return cmp;
+}
+
+std::string request_where(const HttpObservation& http) { return http.method + " " + http.url; }
+
+}  // namespace ixh
