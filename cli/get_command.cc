@@ -140,11 +140,16 @@ int GetCommand::run() {
   TransferSpec spec;
   if (what.rfind("http://", 0) == 0 || what.rfind("https://", 0) == 0) {
     if (!target.empty()) throw UsageError("give either a full URL or --target with an id");
+    // Flags add what the URL does not say already; parameters in the URL are sent as given.
     spec.url = what;
-    if (stream && what.find("stream=true") == std::string::npos) {
-      spec.url += (what.find('?') == std::string::npos ? "?" : "&") + std::string("stream=true");
-    }
-    stream = stream || what.find("stream=true") != std::string::npos;
+    const auto add_param = [&](const std::string& name, const std::string& value) {
+      if (spec.url.find(name + "=") != std::string::npos) return;
+      spec.url += (spec.url.find('?') == std::string::npos ? "?" : "&") + name + "=" + value;
+    };
+    if (include_input) add_param("include_input", "true");
+    if (!last_event_id.empty()) add_param("last_event_id", percent_encode(last_event_id));
+    if (stream) add_param("stream", "true");
+    stream = stream || spec.url.find("stream=true") != std::string::npos;
   } else {
     if (target.empty()) throw UsageError("an id needs --target (or give a full URL)");
     const TargetUrl url = parse_target_url(target);

@@ -134,9 +134,14 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
   Transfer* raw = t.get();
   transfers_.emplace(id, std::move(t));
   if (curl_multi_add_handle(multi_.get(), raw->easy.get()) != CURLM_OK) {
-    auto owned = std::move(transfers_.at(id));
-    transfers_.erase(id);
-    finish(std::move(owned), CURLE_FAILED_INIT);
+    // Completed from the loop, never from inside start() (the Transport contract).
+    schedule(raw->http.start_ns, [this, id] {
+      auto it = transfers_.find(id);
+      if (it == transfers_.end()) return;
+      auto owned = std::move(it->second);
+      transfers_.erase(it);
+      finish(std::move(owned), CURLE_FAILED_INIT);
+    });
   }
   return id;
 }

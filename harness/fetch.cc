@@ -25,7 +25,8 @@ std::vector<std::string> request_headers(bool stream,
 }
 
 void GetFetch::start(Transport& transport, const Target& target, const std::string& id,
-                     bool include_input, Done done, std::optional<std::string> last_event_id) {
+                     bool include_input, Done done, std::optional<std::string> last_event_id,
+                     std::int64_t timeout_ms) {
   obs_ = ObservedGet{};
   obs_.include_input = include_input;
   body_.clear();
@@ -33,7 +34,7 @@ void GetFetch::start(Transport& transport, const Target& target, const std::stri
   TransferSpec spec;
   spec.url = interaction_url(target, id, false, include_input, last_event_id);
   spec.headers = request_headers(false, std::nullopt);
-  spec.timeout_ms = 30000;
+  spec.timeout_ms = timeout_ms;
   transport.start(spec, this);
 }
 

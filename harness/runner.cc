@@ -48,8 +48,9 @@ std::vector<Step> probe_steps(const std::string& unknown_id, const std::string& 
   return steps;
 }
 
-void run_worker(const std::vector<UserJob*>& jobs, const RunOptions& options, const Clock& clock,
-                const std::atomic<bool>& stop, Metrics& metrics) {
+// Returns how many of its users did not finish (stopped early).
+std::size_t run_worker(const std::vector<UserJob*>& jobs, const RunOptions& options,
+                       const Clock& clock, const std::atomic<bool>& stop, Metrics& metrics) {
   Engine engine(clock, options.engine);
   const auto checks = [] {
     auto list = protocol_checks();
@@ -64,6 +65,7 @@ void run_worker(const std::vector<UserJob*>& jobs, const RunOptions& options, co
   }
   for (auto& u : users) u->start([&finished] { ++finished; });
   engine.run([&] { return finished == users.size() || stop.load(); });
+  return users.size() - finished;
 }
 
 }  // namespace
@@ -117,14 +119,17 @@ RunReport run_conformance(const std::vector<Scenario>& scenarios, const RunOptio
   std::vector<std::vector<UserJob*>> per_worker(workers);
   for (std::size_t i = 0; i < jobs.size(); ++i) per_worker[i % workers].push_back(&jobs[i]);
   std::vector<Metrics> metrics(workers);
+  std::atomic<std::size_t> unfinished{0};
   std::vector<std::thread> threads;
   for (std::size_t w = 1; w < workers; ++w) {
-    threads.emplace_back([&, w] { run_worker(per_worker[w], options, clock, stop, metrics[w]); });
+    threads.emplace_back(
+        [&, w] { unfinished += run_worker(per_worker[w], options, clock, stop, metrics[w]); });
   }
-  if (!jobs.empty()) run_worker(per_worker[0], options, clock, stop, metrics[0]);
+  if (!jobs.empty()) unfinished += run_worker(per_worker[0], options, clock, stop, metrics[0]);
   for (auto& t : threads) t.join();
   for (const Metrics& m : metrics) m.merge_into(report);
-  report.partial = stop.load();
+  // Partial means work was left undone, not merely that a stop arrived after the last step.
+  report.partial = unfinished.load() > 0;
   return report;
 }
 

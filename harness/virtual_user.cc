@@ -108,6 +108,9 @@ void VirtualUser::run_poll(const Step& step) {
 }
 
 void VirtualUser::poll_once(const Step& step) {
+  // A request still running at the deadline is cut there (at least 1 ms: 0 means no timeout).
+  const std::int64_t left_ns = poll_deadline_ns_ - ctx_.transport.clock().now_ns();
+  const std::int64_t remaining_ms = std::max<std::int64_t>(1, (left_ns + 999'999) / 1'000'000);
   get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
              [this, &step](ObservedGet g) {
                count_http(g.http);
@@ -122,14 +125,19 @@ void VirtualUser::poll_once(const Step& step) {
                                             obs_.gets.front().http.start_ns);
                  return complete_step();
                }
-               if (!decoded || now >= poll_deadline_ns_) {
-                 obs_.timed_out = decoded;
+               const bool expired = now >= poll_deadline_ns_;
+               if (!decoded || expired) {
+                 // A GET cut at the deadline was already counted as a timeout by count_http.
+                 obs_.timed_out = expired;
                  if (decoded) ++ctx_.metrics.counters().errors["timeout"];
                  return complete_step();
                }
-               ctx_.transport.schedule(now + step.interval_ms * 1'000'000,
-                                       [this, &step] { poll_once(step); });
-             });
+               // timeout_ms bounds the whole poll: the last request starts at the deadline.
+               ctx_.transport.schedule(
+                   std::min(now + step.interval_ms * 1'000'000, poll_deadline_ns_),
+                   [this, &step] { poll_once(step); });
+             },
+             std::nullopt, remaining_ms);
 }
 
 void VirtualUser::run_chain(const Step& step, std::string id) {

@@ -38,7 +38,42 @@ bool read_advance_ms(const httplib::Request& req, double& ms) {
   }
 }
 
+void reset(RouteContext& ctx, const httplib::Request&, httplib::Response& res) {
+  ctx.store.reset();
+  ctx.journal.clear();
+  ctx.clock.wake_all();
+  send_json(res, {{"status", "reset"}});
+}
+
+void advance_clock(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  double ms = 0;
+  if (!read_advance_ms(req, ms) || !(ms >= 0) || !std::isfinite(ms)) {
+    return send_error(res, 400, "expected ?ms=N or {\"ms\": N} with N >= 0");
+  }
+  if (!ctx.clock.advance_us(static_cast<std::int64_t>(std::llround(ms * 1000.0)))) {
+    return send_error(res, 409, "the clock is not manual; start the mock with --clock manual");
+  }
+  send_json(res, clock_json(ctx.clock));
+}
+
 }  // namespace
+
+bool serve_bodyless_admin_post(RouteContext& ctx, const httplib::Request& req,
+                               httplib::Response& res) {
+  if (req.method != "POST" || req.has_header("Content-Length") ||
+      req.has_header("Transfer-Encoding")) {
+    return false;
+  }
+  if (req.path == "/_mock/reset") {
+    reset(ctx, req, res);
+    return true;
+  }
+  if (req.path == "/_mock/clock/advance") {
+    advance_clock(ctx, req, res);
+    return true;
+  }
+  return false;
+}
 
 void add_admin_routes(httplib::Server& server, RouteContext& ctx,
                       std::function<nlohmann::json()> health_extra) {
@@ -53,11 +88,8 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
     send_json(res, body);
   });
 
-  server.Post("/_mock/reset", [&ctx](const httplib::Request&, httplib::Response& res) {
-    ctx.store.reset();
-    ctx.journal.clear();
-    ctx.clock.wake_all();
-    send_json(res, {{"status", "reset"}});
+  server.Post("/_mock/reset", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    reset(ctx, req, res);
   });
 
   server.Get("/_mock/clock", [&ctx](const httplib::Request&, httplib::Response& res) {
@@ -66,14 +98,7 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
 
   server.Post("/_mock/clock/advance", [&ctx](const httplib::Request& req,
                                              httplib::Response& res) {
-    double ms = 0;
-    if (!read_advance_ms(req, ms) || !(ms >= 0) || !std::isfinite(ms)) {
-      return send_error(res, 400, "expected ?ms=N or {\"ms\": N} with N >= 0");
-    }
-    if (!ctx.clock.advance_us(static_cast<std::int64_t>(std::llround(ms * 1000.0)))) {
-      return send_error(res, 409, "the clock is not manual; start the mock with --clock manual");
-    }
-    send_json(res, clock_json(ctx.clock));
+    advance_clock(ctx, req, res);
   });
 
   server.Get("/_mock/scenarios", [&ctx](const httplib::Request&, httplib::Response& res) {

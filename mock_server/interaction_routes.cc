@@ -270,20 +270,16 @@ void send_error(httplib::Response& res, int status, const std::string& message,
   res.set_content(google_error_json(status, message), "application/json");
 }
 
-void add_interaction_routes(httplib::Server& server, RouteContext& ctx) {
-  // Matched by hand before routing, not with a route regex: libstdc++'s std::regex recurses per
-  // character and overflows a small worker stack on a long path, and an empty id must reach the
-  // id check (400) rather than miss the route (404).
-  server.set_pre_routing_handler(
-      [handler = InteractionHandler(ctx)](const httplib::Request& req,
-                                          httplib::Response& res) mutable {
-        if (req.method != "GET") return httplib::Server::HandlerResponse::Unhandled;
-        const std::string_view target(req.target);
-        const auto path = parse_interaction_path(target.substr(0, target.find('?')));
-        if (!path) return httplib::Server::HandlerResponse::Unhandled;
-        handler(req, res, *path);
-        return httplib::Server::HandlerResponse::Handled;
-      });
+PreRoute interaction_pre_route(RouteContext& ctx) {
+  return [handler = InteractionHandler(ctx)](const httplib::Request& req,
+                                             httplib::Response& res) mutable {
+    if (req.method != "GET") return false;
+    const std::string_view target(req.target);
+    const auto path = parse_interaction_path(target.substr(0, target.find('?')));
+    if (!path) return false;
+    handler(req, res, *path);
+    return true;
+  };
 }
 
 }  // namespace ixh::mock

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include <httplib.h>
 
@@ -22,9 +23,14 @@ struct RouteContext {
   const std::atomic<bool>& stopping;  // set before the server stops: streams end promptly
 };
 
-// Registers `GET /{version}/interactions/{id}` (JSON, or SSE with stream=true). Handlers run on
-// cpp-httplib worker threads; a stream's provider runs on the same worker until it ends.
-void add_interaction_routes(httplib::Server& server, RouteContext& ctx);
+// Serves `GET /{version}/interactions/{id}` (JSON, or SSE with stream=true) and returns true, or
+// returns false for any other request. Called from the server's pre-routing handler on
+// cpp-httplib worker threads; a stream's provider runs on the same worker until it ends. Paths
+// are matched by hand, not with a route regex: libstdc++'s std::regex recurses per character and
+// overflows a small worker stack on a long path, and an empty id must reach the id check (400)
+// rather than miss the route (404).
+using PreRoute = std::function<bool(const httplib::Request&, httplib::Response&)>;
+PreRoute interaction_pre_route(RouteContext& ctx);
 
 // Writes a Google JSON error body with `Content-Type: application/json`.
 void send_error(httplib::Response& res, int status, const std::string& message,

@@ -66,13 +66,22 @@ bool MockServer::start(std::string& error) {
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(5, 0);
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty()) send_error(res, res.status, "no route for " + req.method + " " + req.path);
+    if (!res.body.empty()) return;
+    send_error(res, res.status,
+               res.status == 404 ? "no route for " + req.method + " " + req.path
+                                 : "request could not be served");
   });
   svr.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         send_error(res, 500, "internal error in the mock");
       });
-  add_interaction_routes(svr, *ctx);
+  svr.set_pre_routing_handler(
+      [ctx, interactions = interaction_pre_route(*ctx)](const httplib::Request& req,
+                                                        httplib::Response& res) mutable {
+        return interactions(req, res) || serve_bodyless_admin_post(*ctx, req, res)
+                   ? httplib::Server::HandlerResponse::Handled
+                   : httplib::Server::HandlerResponse::Unhandled;
+      });
   add_admin_routes(svr, *ctx, [this] {
     nlohmann::json j = nlohmann::json::object();
     if (WorkerPool* pool = pool_.load()) {
