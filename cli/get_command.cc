@@ -1,7 +1,6 @@
 #include "cli/get_command.h"
 
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/target_url.h"
@@ -118,7 +117,8 @@ class Printer final : public TransferHandler {
 }  // namespace
 
 void GetCommand::add_to(CLI::App& app) {
-  auto* cmd = app.add_subcommand("get", "Fetch one interaction from any server and print it parsed");
+  auto* cmd =
+      app.add_subcommand("get", "Fetch one interaction from any server and print it parsed");
   cmd->add_option("what", what, "An interaction id (with --target) or a full URL")->required();
   cmd->add_option("--target", target, "Base URL of the server, e.g. http://127.0.0.1:8080");
   cmd->add_option("--api-version", api_version, "Version segment of the request path")
@@ -134,11 +134,12 @@ void GetCommand::add_to(CLI::App& app) {
 }
 
 int GetCommand::run() {
-  if (raw_events) stream = true;
+  const bool full_url = what.rfind("http://", 0) == 0 || what.rfind("https://", 0) == 0;
+  if (raw_events || (full_url && what.find("stream=true") != std::string::npos)) stream = true;
   if (!last_event_id.empty() && !stream) throw UsageError("--last-event-id needs --stream");
   EngineOptions engine_options;
   TransferSpec spec;
-  if (what.rfind("http://", 0) == 0 || what.rfind("https://", 0) == 0) {
+  if (full_url) {
     if (!target.empty()) throw UsageError("give either a full URL or --target with an id");
     // Flags add what the URL does not say already; parameters in the URL are sent as given.
     spec.url = what;
@@ -149,15 +150,14 @@ int GetCommand::run() {
     if (include_input) add_param("include_input", "true");
     if (!last_event_id.empty()) add_param("last_event_id", percent_encode(last_event_id));
     if (stream) add_param("stream", "true");
-    stream = stream || spec.url.find("stream=true") != std::string::npos;
   } else {
     if (target.empty()) throw UsageError("an id needs --target (or give a full URL)");
     const TargetUrl url = parse_target_url(target);
     if (!url.resolve_entry.empty()) engine_options.resolve.push_back(url.resolve_entry);
     const Target t{url.base_url, api_version};
-    spec.url = interaction_url(t, what, stream, include_input,
-                               last_event_id.empty() ? std::nullopt
-                                                     : std::optional<std::string_view>(last_event_id));
+    spec.url = interaction_url(
+        t, what, stream, include_input,
+        last_event_id.empty() ? std::nullopt : std::optional<std::string_view>(last_event_id));
   }
   spec.headers = request_headers(stream, std::nullopt);
   spec.stream = stream;

@@ -1,9 +1,8 @@
 // The ixh executable: subcommands wire the components together, nothing more.
 #include <curl/curl.h>
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cli/get_command.h"
 #include "cli/mock_command.h"

@@ -36,8 +36,7 @@ void parse_listen(const std::string& value, std::string& host, int& port) {
 
 void MockCommand::add_to(CLI::App& app) {
   auto* cmd = app.add_subcommand("mock", "Serve scripted interactions (seed dialect) over HTTP");
-  cmd->add_option("paths", paths, "Scenario files or directories (every *.json below)")
-      ->required();
+  cmd->add_option("paths", paths, "Scenario files or directories (every *.json below)")->required();
   cmd->add_option("--listen", listen,
                   "HOST:PORT to listen on; port 0 picks a free one. Prints "
                   "'listening on http://HOST:PORT' once connections are accepted")
@@ -50,8 +49,7 @@ void MockCommand::add_to(CLI::App& app) {
   cmd->add_option("--time-scale", options.time_scale,
                   "Timeline milliseconds per real millisecond (2 plays scripts twice as fast)")
       ->capture_default_str();
-  cmd->add_option("--seed", options.seed,
-                  "Seed for generated text; same seed, same bytes")
+  cmd->add_option("--seed", options.seed, "Seed for generated text; same seed, same bytes")
       ->capture_default_str();
   cmd->add_option("--max-connections", options.max_connections,
                   "Worker threads, one per open connection or stream; more connections queue")

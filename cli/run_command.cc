@@ -53,8 +53,8 @@ bool unreachable(const RunReport& report) {
 }  // namespace
 
 void RunCommand::add_to(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "run", "Run scenarios' steps once, check every response, print a summary");
+  auto* cmd =
+      app.add_subcommand("run", "Run scenarios' steps once, check every response, print a summary");
   cmd->add_option("paths", paths, "Scenario files or directories");
   cmd->add_option("--target", target,
                   "Base URL of the server to drive (e.g. http://127.0.0.1:8080). Without it, "
@@ -92,8 +92,8 @@ int RunCommand::run() {
   if (paths.empty() && ids.empty()) {
     throw UsageError("give scenario files or directories, or --target with --id");
   }
-  const std::vector<Scenario> scenarios = paths.empty() ? std::vector<Scenario>{}
-                                                        : load_scenarios(paths);
+  const std::vector<Scenario> scenarios =
+      paths.empty() ? std::vector<Scenario>{} : load_scenarios(paths);
 
   SteadyClock clock;
   RunOptions options;
@@ -148,10 +148,15 @@ int RunCommand::run() {
   report.duration_ms = static_cast<double>(unix_now_ms() - started_ms);
   report.target = target_label;
   report.dialect = "seed";
-  report.options = {{"paths", paths},       {"target", target},   {"ids", ids},
-                    {"api_version", api_version}, {"workers", workers},
-                    {"seed", seed},         {"time_scale", time_scale},
-                    {"probes", !no_probes}, {"run_id", options.run_id}};
+  report.options = {{"paths", paths},
+                    {"target", target},
+                    {"ids", ids},
+                    {"api_version", api_version},
+                    {"workers", workers},
+                    {"seed", seed},
+                    {"time_scale", time_scale},
+                    {"probes", !no_probes},
+                    {"run_id", options.run_id}};
   if (unreachable(report)) {
     report.exit_code = kExitUnreachable;
   } else if (report.checks_failed() > 0 || report.partial) {

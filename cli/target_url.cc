@@ -20,9 +20,10 @@ std::string resolve_once(const std::string& host, int port) {
   addrinfo* res = nullptr;
   if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return {};
   char text[INET6_ADDRSTRLEN] = {};
-  const void* addr = res->ai_family == AF_INET
-                         ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
-                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
+  const void* addr =
+      res->ai_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
   const bool ok = inet_ntop(res->ai_family, addr, text, sizeof text) != nullptr;
   const bool v6 = res->ai_family == AF_INET6;
   freeaddrinfo(res);

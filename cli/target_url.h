@@ -6,7 +6,7 @@ namespace ixh::cli {
 
 // A --target URL, checked and ready for the engine.
 struct TargetUrl {
-  std::string base_url;       // scheme://host:port[/prefix], no trailing slash
+  std::string base_url;  // scheme://host:port[/prefix], no trailing slash
   std::string host;
   int port = 0;
   // "host:port:address" when host is a name: resolved once here, so no transfer starts a

@@ -16,7 +16,8 @@ class Check {
  public:
   virtual ~Check() = default;
   virtual std::string_view name() const = 0;
-  virtual void evaluate(const StepObservation& observation, std::vector<CheckRecord>& out) const = 0;
+  virtual void evaluate(const StepObservation& observation,
+                        std::vector<CheckRecord>& out) const = 0;
 };
 
 // The protocol invariants (DESIGN.md §6) that hold for any server and any id, seed dialect.

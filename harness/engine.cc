@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 namespace ixh {
@@ -52,14 +52,19 @@ std::string header_value(std::string_view line, std::size_t name_len) {
 
 ErrorClass classify_curl_error(CURLcode code) {
   switch (code) {
-    case CURLE_OK: return ErrorClass::kNone;
+    case CURLE_OK:
+      return ErrorClass::kNone;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_SSL_CONNECT_ERROR: return ErrorClass::kConnect;
-    case CURLE_OPERATION_TIMEDOUT: return ErrorClass::kTimeout;
-    case CURLE_ABORTED_BY_CALLBACK: return ErrorClass::kCancelled;
-    default: return ErrorClass::kProtocol;
+    case CURLE_SSL_CONNECT_ERROR:
+      return ErrorClass::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorClass::kTimeout;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return ErrorClass::kCancelled;
+    default:
+      return ErrorClass::kProtocol;
   }
 }
 
@@ -127,7 +132,8 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, options_.buffer_size);
   if (resolve_.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
-  if (spec.timeout_ms > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.timeout_ms));
+  if (spec.timeout_ms > 0)
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.timeout_ms));
   // A finished stream's connection would otherwise be cached and pin a server worker idle.
   if (spec.stream) curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   const TransferId id = t->id;
@@ -200,7 +206,8 @@ int Engine::on_socket(CURL*, curl_socket_t s, int what, void* engine, void* sock
 int Engine::on_timer(CURLM*, long timeout_ms, void* engine) {
   auto* self = static_cast<Engine*>(engine);
   self->curl_deadline_ns_ =
-      timeout_ms < 0 ? -1 : self->clock_.now_ns() + static_cast<std::int64_t>(timeout_ms) * 1'000'000;
+      timeout_ms < 0 ? -1
+                     : self->clock_.now_ns() + static_cast<std::int64_t>(timeout_ms) * 1'000'000;
   return 0;
 }
 

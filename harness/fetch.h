@@ -23,9 +23,8 @@ class GetFetch final : public TransferHandler {
   // Starts the request; `done` runs once, outside curl callbacks, when it ended.
   // `last_event_id` without a stream is a protocol probe: servers must answer 400. The request
   // is cut (ErrorClass::kTimeout) after `timeout_ms`.
-  void start(Transport& transport, const Target& target, const std::string& id,
-             bool include_input, Done done,
-             std::optional<std::string> last_event_id = std::nullopt,
+  void start(Transport& transport, const Target& target, const std::string& id, bool include_input,
+             Done done, std::optional<std::string> last_event_id = std::nullopt,
              std::int64_t timeout_ms = 30000);
 
   bool on_body(std::string_view bytes, std::int64_t now_ns) override;

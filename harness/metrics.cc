@@ -4,13 +4,20 @@ namespace ixh {
 
 std::string_view to_string(Metric metric) {
   switch (metric) {
-    case Metric::kLatency: return "latency";
-    case Metric::kTtfb: return "ttfb";
-    case Metric::kTtfe: return "ttfe";
-    case Metric::kTtft: return "ttft";
-    case Metric::kInterEventGap: return "inter_event_gap";
-    case Metric::kPollToTerminal: return "poll_to_terminal";
-    case Metric::kCount_: break;
+    case Metric::kLatency:
+      return "latency";
+    case Metric::kTtfb:
+      return "ttfb";
+    case Metric::kTtfe:
+      return "ttfe";
+    case Metric::kTtft:
+      return "ttft";
+    case Metric::kInterEventGap:
+      return "inter_event_gap";
+    case Metric::kPollToTerminal:
+      return "poll_to_terminal";
+    case Metric::kCount_:
+      break;
   }
   return "unknown";
 }

@@ -30,8 +30,8 @@ struct HttpObservation {
   int status = 0;  // 0 when no response arrived
   std::string content_type;
   std::string retry_after;
-  std::string body;     // JSON responses only; streams keep their events instead
-  int curl_code = 0;    // CURLcode, 0 for success
+  std::string body;   // JSON responses only; streams keep their events instead
+  int curl_code = 0;  // CURLcode, 0 for success
   std::string curl_error;
   ErrorClass error = ErrorClass::kNone;
   std::int64_t start_ns = 0;
@@ -43,7 +43,7 @@ struct HttpObservation {
 // A GET and what its body decoded to.
 struct ObservedGet {
   HttpObservation http;
-  bool include_input = false;                // what the request asked for
+  bool include_input = false;                 // what the request asked for
   std::optional<DecodedInteraction> decoded;  // set for a 2xx JSON body
   std::optional<DecodedError> error;          // set for a non-2xx body
 };
@@ -60,10 +60,10 @@ struct ObservedStream {
   bool include_input = false;
   std::optional<std::string> last_event_id;  // what the request resumed after
   std::vector<ObservedEvent> events;
-  bool truncated = false;   // the body ended inside an SSE block (parser finish() said so)
+  bool truncated = false;  // the body ended inside an SSE block (parser finish() said so)
   SseError sse_error = SseError::kNone;
   std::string sse_error_message;
-  std::uint64_t comments = 0;  // heartbeats
+  std::uint64_t comments = 0;         // heartbeats
   std::optional<DecodedError> error;  // set for a non-2xx body
   bool saw_terminal() const;
 };
@@ -72,9 +72,9 @@ struct ObservedStream {
 struct StepObservation {
   const Step* step = nullptr;  // null for protocol probes and id runs
   Step::Kind kind = Step::Kind::kGet;
-  std::string interaction_id;  // the instance driven
-  std::vector<ObservedGet> gets;  // get: one; poll: each poll; chain: each hop
-  std::optional<ObservedStream> stream;     // stream: the stream the step asked for
+  std::string interaction_id;            // the instance driven
+  std::vector<ObservedGet> gets;         // get: one; poll: each poll; chain: each hop
+  std::optional<ObservedStream> stream;  // stream: the stream the step asked for
   // stream: a GET made after the stream ended, to compare the streamed text with output.text.
   std::optional<ObservedGet> final_get;
   // stream with last_event_id: the whole log fetched from the start, to compare suffixes.

@@ -65,6 +65,7 @@ std::size_t run_worker(const std::vector<UserJob*>& jobs, const RunOptions& opti
   }
   for (auto& u : users) u->start([&finished] { ++finished; });
   engine.run([&] { return finished == users.size() || stop.load(); });
+  for (auto& u : users) u->abandon("stopped before it finished (SIGINT or SIGTERM)");
   return users.size() - finished;
 }
 
@@ -109,7 +110,8 @@ RunReport run_conformance(const std::vector<Scenario>& scenarios, const RunOptio
   std::size_t user = 0;
   for (const Scenario& s : scenarios) {
     if (s.steps.empty()) continue;
-    jobs.push_back({&s.steps, options.run_id + "-" + std::to_string(++user), &report.scenarios[slot++]});
+    jobs.push_back(
+        {&s.steps, options.run_id + "-" + std::to_string(++user), &report.scenarios[slot++]});
   }
   for (const auto& steps : synthetic) {
     jobs.push_back({&steps, "", &report.scenarios[slot++]});

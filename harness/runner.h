@@ -20,7 +20,7 @@ struct RunOptions {
   // Ids of interactions that exist on a server ixh does not script: each gets the invariant
   // checks (get, get with input, stream, chain) instead of scripted steps.
   std::vector<std::string> ids;
-  bool probes = true;                // unknown id and last_event_id-without-stream probes
+  bool probes = true;                      // unknown id and last_event_id-without-stream probes
   std::int64_t stream_timeout_ms = 30000;  // for id runs
   EngineOptions engine;
 };

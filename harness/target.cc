@@ -22,7 +22,8 @@ std::string percent_encode(std::string_view raw) {
 
 std::string interaction_url(const Target& target, std::string_view id, bool stream,
                             bool include_input, std::optional<std::string_view> last_event_id) {
-  std::string url = target.base_url + "/" + target.api_version + "/interactions/" + percent_encode(id);
+  std::string url =
+      target.base_url + "/" + target.api_version + "/interactions/" + percent_encode(id);
   char sep = '?';
   if (include_input) {
     url += sep;

@@ -39,10 +39,14 @@ void VirtualUser::next_step() {
   obs_.interaction_id = step.kind == Step::Kind::kWait ? std::string() : instance_id(step);
   step_start_ns_ = ctx_.transport.clock().now_ns();
   switch (step.kind) {
-    case Step::Kind::kGet: return run_get(step);
-    case Step::Kind::kStream: return run_stream(step);
-    case Step::Kind::kPoll: return run_poll(step);
-    case Step::Kind::kChain: return run_chain(step, obs_.interaction_id);
+    case Step::Kind::kGet:
+      return run_get(step);
+    case Step::Kind::kStream:
+      return run_stream(step);
+    case Step::Kind::kPoll:
+      return run_poll(step);
+    case Step::Kind::kChain:
+      return run_chain(step, obs_.interaction_id);
     case Step::Kind::kWait:
       ctx_.transport.schedule(step_start_ns_ + step.wait_ms * 1'000'000,
                               [this] { complete_step(); });
@@ -64,42 +68,41 @@ void VirtualUser::run_get(const Step& step) {
 
 void VirtualUser::run_stream(const Step& step) {
   StreamFetch::Options options{step.include_input, step.last_event_id, step.timeout_ms};
-  stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, options,
-                [this, &step](ObservedStream s) {
-                  count_http(s.http);
-                  record_stream_metrics(s);
-                  obs_.timed_out = s.http.error == ErrorClass::kTimeout;
-                  // A stream resumed after the terminal event ends cleanly with no events; it
-                  // is judged like any other finished stream.
-                  const bool finished =
-                      s.saw_terminal() || (step.last_event_id && s.http.status == 200 &&
-                                           s.http.error == ErrorClass::kNone && !s.truncated);
-                  obs_.stream = std::move(s);
-                  if (step.last_event_id) ++ctx_.metrics.counters().resumes_attempted;
-                  if (!finished) return complete_step();
-                  // The text a stream delivered must equal what a GET shows afterwards.
-                  get_.start(ctx_.transport, ctx_.target, obs_.interaction_id,
-                             step.include_input, [this, &step](ObservedGet g) {
-                               count_http(g.http);
-                               obs_.final_get = std::move(g);
-                               if (!step.last_event_id) return complete_step();
-                               // A resumed stream is judged against the whole log.
-                               StreamFetch::Options full{step.include_input, std::nullopt,
-                                                         step.timeout_ms};
-                               stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id,
-                                             full, [this](ObservedStream r) {
-                                               count_http(r.http);
-                                               obs_.reference_stream = std::move(r);
-                                               const ResumeComparison cmp = compare_resume(
-                                                   *obs_.reference_stream, *obs_.stream);
-                                               Counters& c = ctx_.metrics.counters();
-                                               c.events_lost += cmp.lost;
-                                               c.events_duplicated += cmp.duplicated;
-                                               if (cmp.ok()) ++c.resumes_succeeded;
-                                               complete_step();
-                                             });
-                             });
-                });
+  stream_.start(
+      ctx_.transport, ctx_.target, obs_.interaction_id, options, [this, &step](ObservedStream s) {
+        count_http(s.http);
+        record_stream_metrics(s);
+        obs_.timed_out = s.http.error == ErrorClass::kTimeout;
+        // A stream resumed after the terminal event ends cleanly with no events; it
+        // is judged like any other finished stream.
+        const bool finished =
+            s.saw_terminal() || (step.last_event_id && s.http.status == 200 &&
+                                 s.http.error == ErrorClass::kNone && !s.truncated);
+        obs_.stream = std::move(s);
+        if (step.last_event_id) ++ctx_.metrics.counters().resumes_attempted;
+        if (!finished) return complete_step();
+        // The text a stream delivered must equal what a GET shows afterwards.
+        get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
+                   [this, &step](ObservedGet g) {
+                     count_http(g.http);
+                     obs_.final_get = std::move(g);
+                     if (!step.last_event_id) return complete_step();
+                     // A resumed stream is judged against the whole log.
+                     StreamFetch::Options full{step.include_input, std::nullopt, step.timeout_ms};
+                     stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, full,
+                                   [this](ObservedStream r) {
+                                     count_http(r.http);
+                                     obs_.reference_stream = std::move(r);
+                                     const ResumeComparison cmp =
+                                         compare_resume(*obs_.reference_stream, *obs_.stream);
+                                     Counters& c = ctx_.metrics.counters();
+                                     c.events_lost += cmp.lost;
+                                     c.events_duplicated += cmp.duplicated;
+                                     if (cmp.ok()) ++c.resumes_succeeded;
+                                     complete_step();
+                                   });
+                   });
+      });
 }
 
 void VirtualUser::run_poll(const Step& step) {
@@ -111,33 +114,32 @@ void VirtualUser::poll_once(const Step& step) {
   // A request still running at the deadline is cut there (at least 1 ms: 0 means no timeout).
   const std::int64_t left_ns = poll_deadline_ns_ - ctx_.transport.clock().now_ns();
   const std::int64_t remaining_ms = std::max<std::int64_t>(1, (left_ns + 999'999) / 1'000'000);
-  get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
-             [this, &step](ObservedGet g) {
-               count_http(g.http);
-               record_get_metrics(Step::Kind::kPoll, g);
-               const bool decoded = g.decoded.has_value();
-               const bool terminal = decoded && is_terminal(g.decoded->value.state);
-               obs_.gets.push_back(std::move(g));
-               const std::int64_t now = ctx_.transport.clock().now_ns();
-               if (terminal) {
-                 ctx_.metrics.record_ns(Step::Kind::kPoll, Metric::kPollToTerminal,
-                                        obs_.gets.back().http.end_ns -
-                                            obs_.gets.front().http.start_ns);
-                 return complete_step();
-               }
-               const bool expired = now >= poll_deadline_ns_;
-               if (!decoded || expired) {
-                 // A GET cut at the deadline was already counted as a timeout by count_http.
-                 obs_.timed_out = expired;
-                 if (decoded) ++ctx_.metrics.counters().errors["timeout"];
-                 return complete_step();
-               }
-               // timeout_ms bounds the whole poll: the last request starts at the deadline.
-               ctx_.transport.schedule(
-                   std::min(now + step.interval_ms * 1'000'000, poll_deadline_ns_),
-                   [this, &step] { poll_once(step); });
-             },
-             std::nullopt, remaining_ms);
+  get_.start(
+      ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
+      [this, &step](ObservedGet g) {
+        count_http(g.http);
+        record_get_metrics(Step::Kind::kPoll, g);
+        const bool decoded = g.decoded.has_value();
+        const bool terminal = decoded && is_terminal(g.decoded->value.state);
+        obs_.gets.push_back(std::move(g));
+        const std::int64_t now = ctx_.transport.clock().now_ns();
+        if (terminal) {
+          ctx_.metrics.record_ns(Step::Kind::kPoll, Metric::kPollToTerminal,
+                                 obs_.gets.back().http.end_ns - obs_.gets.front().http.start_ns);
+          return complete_step();
+        }
+        const bool expired = now >= poll_deadline_ns_;
+        if (!decoded || expired) {
+          // A GET cut at the deadline was already counted as a timeout by count_http.
+          obs_.timed_out = expired;
+          if (decoded) ++ctx_.metrics.counters().errors["timeout"];
+          return complete_step();
+        }
+        // timeout_ms bounds the whole poll: the last request starts at the deadline.
+        ctx_.transport.schedule(std::min(now + step.interval_ms * 1'000'000, poll_deadline_ns_),
+                                [this, &step] { poll_once(step); });
+      },
+      std::nullopt, remaining_ms);
 }
 
 void VirtualUser::run_chain(const Step& step, std::string id) {
@@ -185,6 +187,24 @@ void VirtualUser::complete_step() {
   next_step();
 }
 
+void VirtualUser::abandon(const std::string& why) {
+  if (finished_ || index_ >= steps_.size()) return;
+  const Step& step = steps_[index_];
+  StepReport r;
+  r.index = index_;
+  r.kind = std::string(to_string(step.kind));
+  r.interaction = obs_.interaction_id;
+  r.pointer = step.pointer;
+  r.duration_ms =
+      static_cast<double>(ctx_.transport.clock().now_ns() - step_start_ns_) / 1'000'000.0;
+  r.checks.push_back({"step.completed", false, "the step to finish", why,
+                      obs_.interaction_id.empty() ? "step " + step.pointer : obs_.interaction_id});
+  ++ctx_.metrics.counters().checks_failed;
+  ++ctx_.metrics.counters().errors["cancelled"];
+  report_.steps.push_back(std::move(r));
+  finished_ = true;
+}
+
 void VirtualUser::count_http(const HttpObservation& http) {
   Counters& c = ctx_.metrics.counters();
   ++c.requests;
@@ -202,7 +222,8 @@ void VirtualUser::record_get_metrics(Step::Kind kind, const ObservedGet& get) {
   const HttpObservation& h = get.http;
   if (h.status == 0) return;
   ctx_.metrics.record_ns(kind, Metric::kLatency, h.end_ns - h.start_ns);
-  if (h.first_byte_ns > 0) ctx_.metrics.record_ns(kind, Metric::kTtfb, h.first_byte_ns - h.start_ns);
+  if (h.first_byte_ns > 0)
+    ctx_.metrics.record_ns(kind, Metric::kTtfb, h.first_byte_ns - h.start_ns);
 }
 
 void VirtualUser::record_stream_metrics(const ObservedStream& s) {

@@ -39,6 +39,9 @@ class VirtualUser {
   // Starts the first step; `on_finished` runs once after the last step was reported.
   void start(std::function<void()> on_finished);
   bool finished() const { return finished_; }
+  // Called by the runner after a stop: reports the step in flight as not completed (a failed
+  // `step.completed` check), so a stopped scenario never reads as passed.
+  void abandon(const std::string& why);
 
  private:
   void next_step();
