@@ -46,7 +46,7 @@ struct Event {
 struct Interaction {
   std::string id;
   std::string model;
-  std::optional<std::string> input;  // set only when the caller asked for it
+  std::optional<std::string> input;                       // set only when the caller asked for it
   std::vector<std::string> candidates = {std::string()};  // [0] is output.text
   State state = State::kPending;
   std::int64_t create_time_ms = 0;  // Unix milliseconds

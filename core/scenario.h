@@ -68,11 +68,11 @@ struct Expect {
   std::optional<bool> input;                 // input present
   std::optional<std::int64_t> events_min;    // stream: events received
   std::optional<std::int64_t> events_max;
-  std::optional<std::int64_t> polls_max;        // poll: requests until terminal
-  std::optional<std::int64_t> chain_length;     // chain: interactions including the first
-  std::optional<std::int64_t> ttfe_ms_max;      // stream: start to first event
-  std::optional<std::int64_t> latency_ms_max;   // request start to complete response/stream end
-  std::optional<std::string> error_status;      // the error body's status, e.g. "NOT_FOUND"
+  std::optional<std::int64_t> polls_max;       // poll: requests until terminal
+  std::optional<std::int64_t> chain_length;    // chain: interactions including the first
+  std::optional<std::int64_t> ttfe_ms_max;     // stream: start to first event
+  std::optional<std::int64_t> latency_ms_max;  // request start to complete response/stream end
+  std::optional<std::string> error_status;     // the error body's status, e.g. "NOT_FOUND"
 };
 
 // One thing a virtual user does. `interaction` names a template; the driver adds a per-user

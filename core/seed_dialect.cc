@@ -15,9 +15,12 @@ std::string dump(const nlohmann::json& j) {
 
 std::string_view seed_event_name(EventKind kind) {
   switch (kind) {
-    case EventKind::kStateChange: return kSeedStateChangeEvent;
-    case EventKind::kTextDelta: return kSeedTextDeltaEvent;
-    case EventKind::kTerminal: return kSeedTerminalEvent;
+    case EventKind::kStateChange:
+      return kSeedStateChangeEvent;
+    case EventKind::kTextDelta:
+      return kSeedTextDeltaEvent;
+    case EventKind::kTerminal:
+      return kSeedTerminalEvent;
   }
   return kSeedStateChangeEvent;
 }

@@ -83,8 +83,7 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
     for (std::size_t i = digits; i < 3; ++i) ms *= 10;
   }
   if (pos + 1 != s.size() || s[pos] != 'Z') return std::nullopt;
-  const std::int64_t days =
-      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return ((days * 24 + h) * 60 + mi) * 60'000 + sec * 1000 + ms;
 }
 

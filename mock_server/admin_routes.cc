@@ -77,16 +77,16 @@ bool serve_bodyless_admin_post(RouteContext& ctx, const httplib::Request& req,
 
 void add_admin_routes(httplib::Server& server, RouteContext& ctx,
                       std::function<nlohmann::json()> health_extra) {
-  server.Get("/_mock/health", [&ctx, health_extra](const httplib::Request&,
-                                                   httplib::Response& res) {
-    nlohmann::json body = {{"status", "ok"},
-                           {"dialect", std::string(to_string(ctx.options.dialect))},
-                           {"seed", ctx.options.seed},
-                           {"instances", ctx.store.instance_count()},
-                           {"clock", clock_json(ctx.clock)}};
-    if (health_extra) body["server"] = health_extra();
-    send_json(res, body);
-  });
+  server.Get("/_mock/health",
+             [&ctx, health_extra](const httplib::Request&, httplib::Response& res) {
+               nlohmann::json body = {{"status", "ok"},
+                                      {"dialect", std::string(to_string(ctx.options.dialect))},
+                                      {"seed", ctx.options.seed},
+                                      {"instances", ctx.store.instance_count()},
+                                      {"clock", clock_json(ctx.clock)}};
+               if (health_extra) body["server"] = health_extra();
+               send_json(res, body);
+             });
 
   server.Post("/_mock/reset", [&ctx](const httplib::Request& req, httplib::Response& res) {
     reset(ctx, req, res);
@@ -96,8 +96,7 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
     send_json(res, clock_json(ctx.clock));
   });
 
-  server.Post("/_mock/clock/advance", [&ctx](const httplib::Request& req,
-                                             httplib::Response& res) {
+  server.Post("/_mock/clock/advance", [&ctx](const httplib::Request& req, httplib::Response& res) {
     advance_clock(ctx, req, res);
   });
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <functional>
-
 #include <httplib.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "mock_server/interaction_routes.h"

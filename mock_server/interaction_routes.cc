@@ -150,8 +150,7 @@ class InteractionHandler {
     entry.attempt = attempt;
     if (const FaultSpec* f = pick_fault(inst->compiled->tmpl, streaming, attempt)) {
       entry.fault = "http_error " + std::to_string(f->status);
-      return send_error(res, f->status,
-                        f->message.empty() ? "scripted error" : f->message,
+      return send_error(res, f->status, f->message.empty() ? "scripted error" : f->message,
                         f->retry_after_s ? *f->retry_after_s : -1);
     }
 
@@ -240,8 +239,8 @@ class InteractionHandler {
     const std::int64_t due_us = st.cursor < c.events.size()
                                     ? st.instance->created_us + c.events[st.cursor].at_ms * 1000
                                     : -1;
-    ctx.clock.wait_until(due_us,
-                         nanoseconds(std::clamp<std::int64_t>(until_heartbeat, 0, kLivenessCheckNs)));
+    ctx.clock.wait_until(
+        due_us, nanoseconds(std::clamp<std::int64_t>(until_heartbeat, 0, kLivenessCheckNs)));
     if (ctx.stopping.load(std::memory_order_relaxed)) return false;
     if (ctx.real_clock.now_ns() - st.last_write_ns >= heartbeat_ns) {
       st.buf.clear();
@@ -263,8 +262,7 @@ class InteractionHandler {
 
 }  // namespace
 
-void send_error(httplib::Response& res, int status, const std::string& message,
-                int retry_after_s) {
+void send_error(httplib::Response& res, int status, const std::string& message, int retry_after_s) {
   res.status = status;
   if (retry_after_s >= 0) res.set_header("Retry-After", std::to_string(retry_after_s));
   res.set_content(google_error_json(status, message), "application/json");

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <httplib.h>
+
 #include <atomic>
 #include <functional>
-
-#include <httplib.h>
 
 #include "core/clock.h"
 #include "mock_server/journal.h"

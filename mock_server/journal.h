@@ -3,10 +3,9 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ixh::mock {
 
@@ -14,10 +13,10 @@ namespace ixh::mock {
 struct JournalEntry {
   std::uint64_t seq = 0;  // assigned by Journal::begin, counted from 1
   std::string method;
-  std::string path;   // raw, as sent (still percent-encoded)
-  std::string query;  // raw, without '?'
+  std::string path;                                          // raw, as sent (still percent-encoded)
+  std::string query;                                         // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // the ones worth asserting on
-  std::string remote;                                       // "addr:port"
+  std::string remote;                                        // "addr:port"
   std::int64_t accept_unix_ms = 0;
   std::string instance;  // empty when the request named no instance
   bool stream = false;

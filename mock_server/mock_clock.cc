@@ -34,9 +34,9 @@ void MockClock::wait_until(std::int64_t due_us, std::chrono::nanoseconds max_rea
     const std::int64_t ahead_us = due_us - now_us();
     if (ahead_us <= 0) return;
     // +1 µs so a wake-up lands at or after the due time, not a hair before it.
-    const auto real_ns = static_cast<std::int64_t>(std::ceil(
-                             static_cast<double>(ahead_us) * 1000.0 / scale_)) +
-                         1000;
+    const auto real_ns =
+        static_cast<std::int64_t>(std::ceil(static_cast<double>(ahead_us) * 1000.0 / scale_)) +
+        1000;
     wait = std::min(wait, std::chrono::nanoseconds(real_ns));
   }
   std::unique_lock lock(mu_);

@@ -48,7 +48,7 @@ class MockClock {
   const std::int64_t start_ns_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::int64_t manual_us_ = 0;  // guarded by mu_
+  std::int64_t manual_us_ = 0;    // guarded by mu_
   std::uint64_t generation_ = 0;  // guarded by mu_; bumped by every wake
   bool shut_down_ = false;        // guarded by mu_
 };

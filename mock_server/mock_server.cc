@@ -1,10 +1,9 @@
 #include "mock_server/mock_server.h"
 
+#include <httplib.h>
 #include <sys/socket.h>
 
 #include <chrono>
-
-#include <httplib.h>
 
 #include "core/errors.h"
 #include "mock_server/admin_routes.h"
@@ -25,8 +24,8 @@ MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenari
                        const Clock& real_clock)
     : options_(std::move(options)),
       real_clock_(real_clock),
-      clock_(real_clock, options_.manual_clock ? MockClock::Mode::kManual
-                                               : MockClock::Mode::kScaled,
+      clock_(real_clock,
+             options_.manual_clock ? MockClock::Mode::kManual : MockClock::Mode::kScaled,
              options_.time_scale),
       store_(clock_, options_.seed, unix_now_ms()),
       journal_(options_.journal_capacity) {
@@ -38,8 +37,7 @@ MockServer::~MockServer() { stop(); }
 
 std::string MockServer::base_url() const {
   const bool v6 = options_.host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + options_.host + "]" : options_.host) + ":" +
-         std::to_string(port_);
+  return "http://" + (v6 ? "[" + options_.host + "]" : options_.host) + ":" + std::to_string(port_);
 }
 
 bool MockServer::start(std::string& error) {
@@ -75,13 +73,12 @@ bool MockServer::start(std::string& error) {
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         send_error(res, 500, "internal error in the mock");
       });
-  svr.set_pre_routing_handler(
-      [ctx, interactions = interaction_pre_route(*ctx)](const httplib::Request& req,
-                                                        httplib::Response& res) mutable {
-        return interactions(req, res) || serve_bodyless_admin_post(*ctx, req, res)
-                   ? httplib::Server::HandlerResponse::Handled
-                   : httplib::Server::HandlerResponse::Unhandled;
-      });
+  svr.set_pre_routing_handler([ctx, interactions = interaction_pre_route(*ctx)](
+                                  const httplib::Request& req, httplib::Response& res) mutable {
+    return interactions(req, res) || serve_bodyless_admin_post(*ctx, req, res)
+               ? httplib::Server::HandlerResponse::Handled
+               : httplib::Server::HandlerResponse::Unhandled;
+  });
   add_admin_routes(svr, *ctx, [this] {
     nlohmann::json j = nlohmann::json::object();
     if (WorkerPool* pool = pool_.load()) {

@@ -26,8 +26,7 @@ class MockServer {
  public:
   // Compiles every scenario up front; throws ScenarioError (nothing half-loaded) or UsageError
   // for invalid options. `real_clock` must outlive the server.
-  MockServer(MockOptions options, const std::vector<Scenario>& scenarios,
-             const Clock& real_clock);
+  MockServer(MockOptions options, const std::vector<Scenario>& scenarios, const Clock& real_clock);
   ~MockServer();
   MockServer(const MockServer&) = delete;
   MockServer& operator=(const MockServer&) = delete;

@@ -10,7 +10,7 @@ namespace ixh::mock {
 // decoding, so an id containing %2F stays one segment.
 struct InteractionPath {
   std::string version;
-  std::string id;      // percent-decoded
+  std::string id;          // percent-decoded
   bool malformed = false;  // the id segment is not a usable id (see parse_interaction_path)
 };
 

@@ -19,15 +19,17 @@ void Store::load(const std::vector<Scenario>& scenarios, bool replace) {
   std::lock_guard lock(mu_);
   std::vector<Scenario> next;
   for (const Scenario& s : scenarios_) {
-    const bool replaced = replace && std::any_of(scenarios.begin(), scenarios.end(),
-                                                 [&](const Scenario& n) { return n.name == s.name; });
+    const bool replaced =
+        replace && std::any_of(scenarios.begin(), scenarios.end(),
+                               [&](const Scenario& n) { return n.name == s.name; });
     if (!replaced) next.push_back(s);
   }
   next.insert(next.end(), scenarios.begin(), scenarios.end());
   validate_scenario_set(next);
   std::map<std::string, std::shared_ptr<const CompiledTemplate>> compiled;
   for (const Scenario& s : next) {
-    for (const InteractionTemplate& t : s.interactions) compiled[t.name] = compile_template(t, seed_);
+    for (const InteractionTemplate& t : s.interactions)
+      compiled[t.name] = compile_template(t, seed_);
   }
   scenarios_ = std::move(next);
   templates_ = std::move(compiled);

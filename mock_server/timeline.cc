@@ -26,8 +26,8 @@ std::uint64_t fnv1a(std::string_view s) {
 // Readable filler text so generated streams look like prose in logs and dumps.
 std::string generate_chunk(std::uint64_t& rng, int bytes) {
   static constexpr std::array<std::string_view, 16> kWords = {
-      "the",   "stream", "of",     "tokens", "keeps", "flowing", "while", "every",
-      "event", "arrives", "in",    "order",  "and",   "nothing", "is",    "lost"};
+      "the",   "stream",  "of", "tokens", "keeps", "flowing", "while", "every",
+      "event", "arrives", "in", "order",  "and",   "nothing", "is",    "lost"};
   std::string out;
   out.reserve(static_cast<std::size_t>(bytes));
   while (out.size() < static_cast<std::size_t>(bytes)) {
@@ -130,9 +130,9 @@ std::shared_ptr<const CompiledTemplate> compile_template(const InteractionTempla
 }
 
 std::size_t visible_events(const CompiledTemplate& compiled, std::int64_t elapsed_us) {
-  const auto it = std::upper_bound(
-      compiled.events.begin(), compiled.events.end(), elapsed_us,
-      [](std::int64_t t, const Event& e) { return t < e.at_ms * 1000; });
+  const auto it =
+      std::upper_bound(compiled.events.begin(), compiled.events.end(), elapsed_us,
+                       [](std::int64_t t, const Event& e) { return t < e.at_ms * 1000; });
   return static_cast<std::size_t>(it - compiled.events.begin());
 }
 

@@ -20,8 +20,8 @@ struct CompiledTemplate {
   // k events have happened (flat, so a million-chunk log stays one allocation).
   std::vector<std::string> full_text;
   std::vector<std::uint32_t> prefix_len;
-  Usage usage;                      // scripted, or estimated from the text when not scripted
-  std::int64_t terminal_ms = -1;    // when the terminal event happens, -1 if never
+  Usage usage;                    // scripted, or estimated from the text when not scripted
+  std::int64_t terminal_ms = -1;  // when the terminal event happens, -1 if never
 };
 
 // Builds the event log of `tmpl`. Generated text is a deterministic function of `seed` and the

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <httplib.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
-
-#include <httplib.h>
 
 namespace ixh::mock {
 

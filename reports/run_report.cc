@@ -29,10 +29,8 @@ std::uint64_t RunReport::checks_failed() const {
   std::uint64_t n = 0;
   for (const ScenarioReport& s : scenarios) {
     for (const StepReport& st : s.steps) {
-      n += static_cast<std::uint64_t>(
-          std::count_if(st.checks.begin(), st.checks.end(), [](const CheckRecord& c) {
-            return !c.passed;
-          }));
+      n += static_cast<std::uint64_t>(std::count_if(
+          st.checks.begin(), st.checks.end(), [](const CheckRecord& c) { return !c.passed; }));
     }
   }
   return n;

@@ -2,10 +2,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "reports/histogram.h"
 
@@ -14,17 +13,17 @@ namespace ixh {
 // The result of one check: a protocol invariant or a scripted expectation. Filled by the
 // harness's checks on a worker thread; read by writers after the run.
 struct CheckRecord {
-  std::string check;     // stable name, e.g. "state.forward_only", "expect.status"
+  std::string check;  // stable name, e.g. "state.forward_only", "expect.status"
   bool passed = false;
   std::string expected;  // in words or literal values
   std::string actual;
-  std::string where;     // what was looked at, e.g. "GET /v1beta/interactions/running.r1-1"
+  std::string where;  // what was looked at, e.g. "GET /v1beta/interactions/running.r1-1"
 };
 
 // One step of one scenario as one virtual user ran it.
 struct StepReport {
-  std::size_t index = 0;  // position in the scenario's steps, from 0
-  std::string kind;       // "get", "stream", "poll", "chain", "wait", "probe"
+  std::size_t index = 0;    // position in the scenario's steps, from 0
+  std::string kind;         // "get", "stream", "poll", "chain", "wait", "probe"
   std::string interaction;  // the instance id used
   std::string pointer;      // JSON pointer of the step in its scenario file
   double duration_ms = 0;
@@ -66,7 +65,7 @@ struct RunReport {
   std::string ixh_version;
   std::string started_at;  // ISO 8601 UTC
   double duration_ms = 0;
-  std::string target;      // base URL driven, or "embedded mock at URL"
+  std::string target;  // base URL driven, or "embedded mock at URL"
   std::string dialect;
   nlohmann::json options = nlohmann::json::object();  // the validated run options
   std::vector<ScenarioReport> scenarios;

@@ -36,9 +36,9 @@ TEST(RequestPathTest, IsNotAnInteractionPathOtherwise) {
 }
 
 TEST(RequestPathTest, FlagsMalformedIds) {
-  for (const char* raw : {"/v1/interactions/", "/v1/interactions/%zz", "/v1/interactions/%4",
-                          "/v1/interactions/%00x", "/v1/interactions/a%0Ab",
-                          "/v1/interactions/%FF%FE", "/v1/interactions/a%7F"}) {
+  for (const char* raw :
+       {"/v1/interactions/", "/v1/interactions/%zz", "/v1/interactions/%4", "/v1/interactions/%00x",
+        "/v1/interactions/a%0Ab", "/v1/interactions/%FF%FE", "/v1/interactions/a%7F"}) {
     const auto p = parse_interaction_path(raw);
     ASSERT_TRUE(p.has_value()) << raw;
     EXPECT_TRUE(p->malformed) << raw;

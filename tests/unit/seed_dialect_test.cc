@@ -52,8 +52,8 @@ TEST(SeedDialectTest, OmitsPreviousWhenNone) {
 }
 
 TEST(SeedDialectTest, WritesEveryStateName) {
-  for (State st : {State::kPending, State::kRunning, State::kCompleted, State::kFailed,
-                   State::kCancelled}) {
+  for (State st :
+       {State::kPending, State::kRunning, State::kCompleted, State::kFailed, State::kCancelled}) {
     Interaction s = Completed();
     s.state = st;
     EXPECT_EQ(seed_interaction_json(s)["state"], std::string(to_string(st)));
