@@ -19,6 +19,7 @@
 
 #include "core/errors.h"
 #include "core/interaction.h"
+#include "core/json_pointer.h"
 
 namespace ixh {
 namespace {
@@ -85,23 +86,8 @@ constexpr std::string_view kErrorStatuses[] = {
     "ABORTED",          "RESOURCE_EXHAUSTED", "CANCELLED",         "INTERNAL",
     "NOT_IMPLEMENTED",  "UNAVAILABLE",        "DEADLINE_EXCEEDED", "UNKNOWN"};
 
-std::string escape_token(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string child(const std::string& pointer, std::string_view key) {
-  return pointer + "/" + escape_token(key);
+  return pointer + "/" + json_pointer_token(key);
 }
 
 std::string child(const std::string& pointer, std::size_t index) {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error_body.h"
+#include "core/json_pointer.h"
 #include "core/seed_dialect.h"
 #include "core/wire_time.h"
 
@@ -55,23 +56,8 @@ std::string describe(const Json& j) {
   }
 }
 
-std::string escape_token(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string join(std::string_view prefix, std::string_view key) {
-  return std::string(prefix) + "/" + escape_token(key);
+  return std::string(prefix) + "/" + json_pointer_token(key);
 }
 
 std::string quoted_list(Keys names) {

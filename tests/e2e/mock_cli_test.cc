@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/e2e/process.h"
 #include "tests/integration/test_client.h"
 
 extern char** environ;
@@ -42,139 +43,10 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kTestdata = std::string(IXH_SOURCE_DIR) + "/tests/testdata/mock";
 
-// One spawned ixh process with its stdout and stderr on pipes. Killed if still running at the
-// end of a test, so a failing test never leaves a mock behind.
-class Child {
- public:
-  explicit Child(const std::vector<std::string>& args) {
-    int out[2];
-    int err[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    if (::pipe2(err, O_CLOEXEC) != 0) {
-      ::close(out[0]);
-      ::close(out[1]);
-      return;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    std::vector<std::string> argv_storage = {IXH_BINARY};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, IXH_BINARY, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(err[1]);
-    out_fd_ = out[0];
-    err_fd_ = err[0];
-    if (rc != 0) pid_ = -1;
-  }
-
-  ~Child() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (out_fd_ >= 0) ::close(out_fd_);
-    if (err_fd_ >= 0) ::close(err_fd_);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool spawned() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
-  const std::string& out() const { return out_; }
-  const std::string& err() const { return err_; }
-
-  // Reads the first line of stdout (without its newline), or nullopt after `timeout`.
-  std::optional<std::string> first_line(milliseconds timeout = milliseconds(5000)) {
-    const auto deadline = Clock::now() + timeout;
-    while (out_.find('\n') == std::string::npos) {
-      if (Clock::now() > deadline || !drain(milliseconds(50))) {
-        if (out_.find('\n') != std::string::npos) break;
-        return std::nullopt;
-      }
-    }
-    return out_.substr(0, out_.find('\n'));
-  }
-
-  // Waits for the process to exit; returns its exit status (128 + signal when killed by one), or
-  // nullopt after `timeout`.
-  std::optional<int> wait_exit(milliseconds timeout = milliseconds(8000)) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exited_ = true;
-        while (drain(milliseconds(0))) {
-        }
-        if (WIFEXITED(status)) return WEXITSTATUS(status);
-        if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-        return -1;
-      }
-      if (Clock::now() > deadline) return std::nullopt;
-      drain(milliseconds(20));
-    }
-  }
-
-  void signal(int sig) { ::kill(pid_, sig); }
-
- private:
-  // Reads what the pipes hold, waiting up to `timeout`. False once both pipes are at EOF.
-  bool drain(milliseconds timeout) {
-    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-    const int n = ::poll(fds, 2, static_cast<int>(timeout.count()));
-    if (n <= 0) return n == 0 && (out_fd_ >= 0 || err_fd_ >= 0);
-    bool open = false;
-    for (int i = 0; i < 2; ++i) {
-      int& fd = i == 0 ? out_fd_ : err_fd_;
-      std::string& sink = i == 0 ? out_ : err_;
-      if (fd < 0) continue;
-      if (fds[i].revents != 0) {
-        char buf[4096];
-        const ssize_t got = ::read(fd, buf, sizeof buf);
-        if (got > 0) {
-          sink.append(buf, static_cast<std::size_t>(got));
-        } else {
-          ::close(fd);
-          fd = -1;
-          continue;
-        }
-      }
-      open = true;
-    }
-    return open;
-  }
-
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
-  std::string out_;
-  std::string err_;
-  bool exited_ = false;
-};
-
-struct RunResult {
-  std::optional<int> exit_code;
-  std::string out;
-  std::string err;
-};
-
-RunResult run_ixh(const std::vector<std::string>& args, milliseconds timeout = milliseconds(8000)) {
-  Child child(args);
-  RunResult r;
-  if (!child.spawned()) return r;
-  r.exit_code = child.wait_exit(timeout);
-  r.out = child.out();
-  r.err = child.err();
-  return r;
-}
+// Spawning, pipes and bounded waits are shared with the other e2e suites.
+using Child = ixh::e2e::Process;
+using RunResult = ixh::e2e::ProcessResult;
+using ixh::e2e::run_ixh;
 
 // A fresh directory holding a copy of serve.json, removed at the end of the test.
 class ScenarioDir {
