@@ -4,7 +4,7 @@
 #   2. builds with warnings as errors and runs every test (unit, integration, e2e),
 #   3. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again,
 #   4. rebuilds with ThreadSanitizer and runs the threaded suites (integration, e2e),
-#   5. validates the shipped scenarios against the JSON Schema.
+#   5. validates the shipped scenarios and the report fixtures against their JSON Schemas.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,5 +28,6 @@ scripts/build.sh build/tsan -DIXH_WERROR=ON -DIXH_TSAN=ON -DCMAKE_BUILD_TYPE=Deb
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
   ctest --test-dir build/tsan --output-on-failure -j "$(nproc)" --timeout 300 -L 'integration|e2e'
 
-echo "== scenario schema"
+echo "== JSON schemas (scenarios, run report)"
 python3 tests/schema_check.py
+python3 tests/report_schema_check.py
