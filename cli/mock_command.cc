@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/port.h"
 #include "cli/signals.h"
 #include "core/clock.h"
 #include "core/errors.h"
@@ -20,18 +21,11 @@ void parse_listen(const std::string& value, std::string& host, int& port) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  const std::string port_text = value.substr(colon + 1);
-  std::size_t used = 0;
-  long p = -1;
-  try {
-    p = std::stol(port_text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (host.empty() || used != port_text.size() || p < 0 || p > 65535) {
+  const std::optional<int> p = parse_port(value.substr(colon + 1));
+  if (host.empty() || !p) {
     throw UsageError("--listen " + value + ": expected HOST:PORT with a port in 0..65535");
   }
-  port = static_cast<int>(p);
+  port = *p;
 }
 
 void MockCommand::add_to(CLI::App& app) {

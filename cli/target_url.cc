@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include "cli/port.h"
 #include "core/errors.h"
 
 namespace ixh::cli {
@@ -71,15 +72,9 @@ TargetUrl parse_target_url(const std::string& url) {
   if (out.host.empty()) throw bad("no host");
   out.port = scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
-    std::size_t used = 0;
-    long p = -1;
-    try {
-      p = std::stol(port_text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != port_text.size() || p < 1 || p > 65535) throw bad("bad port");
-    out.port = static_cast<int>(p);
+    const std::optional<int> p = parse_port(port_text);
+    if (!p || *p == 0) throw bad("bad port");
+    out.port = *p;
   }
   out.base_url = scheme + "://" + authority + path;
   if (!is_numeric_host(out.host)) out.resolve_entry = resolve_once(out.host, out.port);

@@ -159,8 +159,7 @@ void VirtualUser::run_chain(const Step& step, std::string id) {
   });
 }
 
-void VirtualUser::complete_step() {
-  const Step& step = steps_[index_];
+StepReport VirtualUser::step_report(const Step& step) const {
   StepReport r;
   r.index = index_;
   r.kind = std::string(to_string(step.kind));
@@ -168,6 +167,12 @@ void VirtualUser::complete_step() {
   r.pointer = step.pointer;
   r.duration_ms =
       static_cast<double>(ctx_.transport.clock().now_ns() - step_start_ns_) / 1'000'000.0;
+  return r;
+}
+
+void VirtualUser::complete_step() {
+  const Step& step = steps_[index_];
+  StepReport r = step_report(step);
   if (step.kind != Step::Kind::kWait) {
     for (const auto& check : ctx_.checks) check->evaluate(obs_, r.checks);
   }
@@ -190,13 +195,7 @@ void VirtualUser::complete_step() {
 void VirtualUser::abandon(const std::string& why) {
   if (finished_ || index_ >= steps_.size()) return;
   const Step& step = steps_[index_];
-  StepReport r;
-  r.index = index_;
-  r.kind = std::string(to_string(step.kind));
-  r.interaction = obs_.interaction_id;
-  r.pointer = step.pointer;
-  r.duration_ms =
-      static_cast<double>(ctx_.transport.clock().now_ns() - step_start_ns_) / 1'000'000.0;
+  StepReport r = step_report(step);
   r.checks.push_back({"step.completed", false, "the step to finish", why,
                       obs_.interaction_id.empty() ? "step " + step.pointer : obs_.interaction_id});
   ++ctx_.metrics.counters().checks_failed;

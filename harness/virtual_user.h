@@ -51,6 +51,8 @@ class VirtualUser {
   void poll_once(const Step& step);
   void run_chain(const Step& step, std::string id);
   void complete_step();
+  // The report of the step in flight, without checks yet.
+  StepReport step_report(const Step& step) const;
   std::string instance_id(const Step& step) const;
   void count_http(const HttpObservation& http);
   void record_get_metrics(Step::Kind kind, const ObservedGet& get);

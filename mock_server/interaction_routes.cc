@@ -196,12 +196,12 @@ class InteractionHandler {
     res.set_chunked_content_provider(
         "text/event-stream",  // exactly this: any other value gets compressed and stalls
         [st, &ctx](std::size_t, httplib::DataSink& sink) { return pump(ctx, *st, sink); },
-        [st, &ctx](bool success) {
+        // Runs when the response ends, cleanly or not; `st` says which.
+        [st, &ctx](bool /*success*/) {
           const char* ended = st->finished          ? "complete"
                               : ctx.stopping.load() ? "server_stopped"
                               : st->write_failed    ? "write_failed"
                                                     : "client_closed";
-          (void)success;
           ctx.journal.finish(st->journal_seq, 200, st->events_sent, st->bytes_sent, ended,
                              static_cast<double>(ctx.real_clock.now_ns() - st->start_ns) / 1e6);
         });

@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "core/json_pointer.h"
+
 namespace ixh {
 namespace {
 
@@ -144,17 +146,7 @@ void Emit(const OrderedJson& j, std::size_t indent, std::string& out) {
 // Reading
 
 std::string Child(const std::string& pointer, std::string_view key) {
-  std::string out = pointer + "/";
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return pointer + "/" + json_pointer_token(key);
 }
 
 std::string Child(const std::string& pointer, std::size_t index) {
