@@ -3,9 +3,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/scenario_dialect.h"
 #include "cli/target_url.h"
 #include "core/clock.h"
 #include "core/errors.h"
+#include "core/genai_decoder.h"
 #include "core/seed_decoder.h"
 #include "core/sse_parser.h"
 #include "harness/engine.h"
@@ -29,7 +31,8 @@ void print_findings(const std::vector<DecodeFinding>& findings, const std::strin
 // Prints as bytes arrive, so a live stream shows its events as they happen.
 class Printer final : public TransferHandler {
  public:
-  Printer(bool stream, bool raw) : stream_(stream), raw_(raw) {}
+  Printer(bool stream, bool raw, std::optional<Dialect> dialect)
+      : stream_(stream), raw_(raw), dialect_(dialect) {}
 
   void on_headers(const HttpObservation& http) override {
     ok_status_ = http.status >= 200 && http.status < 300;
@@ -70,7 +73,8 @@ class Printer final : public TransferHandler {
         rc = kExitCheckFailed;
       }
     } else {
-      const DecodedInteraction d = decode_seed_interaction(body_);
+      if (!dialect_) dialect_ = detect_dialect_of_body(body_);
+      const DecodedInteraction d = decode_interaction(dialect_.value_or(Dialect::kSeed), body_);
       const auto parsed = nlohmann::json::parse(body_, nullptr, false);
       std::cout << (parsed.is_discarded() ? body_ : dump(parsed, 2)) << "\n";
       print_findings(d.findings, "schema");
@@ -92,20 +96,22 @@ class Printer final : public TransferHandler {
                 << std::endl;
       return;
     }
-    const DecodedEvent d = decode_seed_event(e);
+    if (!dialect_) dialect_ = detect_dialect_of_event(e);
+    const DecodedEvent d = decode_event(*dialect_, e);
     const auto data = nlohmann::json::parse(e.data, nullptr, false);
     std::cout << dump({{"event", e.type},
-                       {"id", e.last_event_id},
+                       {"id", d.id},
                        {"data", data.is_discarded() ? nlohmann::json(e.data) : data}})
               << std::endl;
     if (!d.findings.empty()) {
-      print_findings(d.findings, "event " + e.last_event_id);
+      print_findings(d.findings, "event " + d.id);
       findings_ = true;
     }
   }
 
   const bool stream_;
   const bool raw_;
+  std::optional<Dialect> dialect_;  // as told, or detected from the first response
   bool ok_status_ = false;
   bool done_ = false;
   bool findings_ = false;
@@ -123,6 +129,9 @@ void GetCommand::add_to(CLI::App& app) {
   cmd->add_option("--target", target, "Base URL of the server, e.g. http://127.0.0.1:8080");
   cmd->add_option("--api-version", api_version, "Version segment of the request path")
       ->capture_default_str();
+  cmd->add_option("--dialect", dialect,
+                  "Decode as seed or genai; without it the dialect is detected from the response")
+      ->check(CLI::IsMember({"seed", "genai"}));
   cmd->add_flag("--stream", stream, "Request stream=true and print one JSON line per event");
   cmd->add_flag("--include-input", include_input, "Request include_input=true");
   cmd->add_option("--last-event-id", last_event_id, "Resume the stream after this event id");
@@ -165,7 +174,8 @@ int GetCommand::run() {
 
   SteadyClock clock;
   Engine engine(clock, engine_options);
-  Printer printer(stream, raw_events);
+  Printer printer(stream, raw_events,
+                  dialect.empty() ? std::nullopt : std::optional<Dialect>(dialect_option(dialect)));
   engine.start(spec, &printer);
   engine.run([&] { return printer.done(); });
   return printer.finish();

@@ -12,6 +12,7 @@ struct GetCommand {
   std::string what;  // an id (with --target) or a full URL
   std::string target;
   std::string api_version = "v1beta";
+  std::string dialect;  // empty: detected from the response
   bool stream = false;
   bool include_input = false;
   std::string last_event_id;

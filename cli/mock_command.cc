@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/port.h"
+#include "cli/scenario_dialect.h"
 #include "cli/signals.h"
 #include "core/clock.h"
 #include "core/errors.h"
@@ -29,11 +30,17 @@ void parse_listen(const std::string& value, std::string& host, int& port) {
 }
 
 void MockCommand::add_to(CLI::App& app) {
-  auto* cmd = app.add_subcommand("mock", "Serve scripted interactions (seed dialect) over HTTP");
+  auto* cmd =
+      app.add_subcommand("mock", "Serve scripted interactions over HTTP (seed or genai dialect)");
   cmd->add_option("paths", paths, "Scenario files or directories (every *.json below)")->required();
   cmd->add_option("--listen", listen,
                   "HOST:PORT to listen on; port 0 picks a free one. Prints "
                   "'listening on http://HOST:PORT' once connections are accepted")
+      ->capture_default_str();
+  cmd->add_option("--dialect", dialect,
+                  "Wire format: seed, or genai (the official google-genai SDKs' format, "
+                  "docs/wire-genai.md)")
+      ->check(CLI::IsMember({"seed", "genai"}))
       ->capture_default_str();
   cmd->add_option("--clock", clock,
                   "real: timelines follow real time times --time-scale; manual: time moves "
@@ -67,8 +74,9 @@ void MockCommand::add_to(CLI::App& app) {
 int MockCommand::run() {
   parse_listen(listen, options.host, options.port);
   options.manual_clock = clock == "manual";
+  options.dialect = dialect_option(dialect);
   if (const std::string problem = options.validate(); !problem.empty()) throw UsageError(problem);
-  const std::vector<Scenario> scenarios = load_scenarios(paths);
+  const std::vector<Scenario> scenarios = load_scenarios_for(paths, options.dialect, "mock");
 
   SteadyClock real_clock;
   mock::MockServer server(options, scenarios, real_clock);
@@ -80,7 +88,8 @@ int MockCommand::run() {
   std::size_t templates = 0;
   for (const Scenario& s : scenarios) templates += s.interactions.size();
   std::cerr << "ixh mock: " << scenarios.size() << " scenario(s), " << templates
-            << " interaction template(s), clock " << clock << ", seed " << options.seed << "\n";
+            << " interaction template(s), dialect " << dialect << ", clock " << clock << ", seed "
+            << options.seed << "\n";
   std::cout << "listening on " << server.base_url() << std::endl;
   const int sig = wait_for_stop_signal();
   std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";

@@ -13,6 +13,7 @@ struct MockCommand {
   std::vector<std::string> paths;
   std::string listen = "127.0.0.1:0";
   std::string clock = "real";
+  std::string dialect = "seed";
   mock::MockOptions options;
 
   // Called by main while building the command line.

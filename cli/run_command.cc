@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "cli/scenario_dialect.h"
 #include "cli/signals.h"
 #include "cli/target_url.h"
 #include "core/clock.h"
@@ -66,6 +67,11 @@ void RunCommand::add_to(CLI::App& app) {
   cmd->add_option("--json", json_path, "Also write the full report as JSON to this file");
   cmd->add_option("--api-version", api_version, "Version segment of request paths")
       ->capture_default_str();
+  cmd->add_option("--dialect", dialect,
+                  "Wire format to speak and judge: seed or genai. The embedded mock serves it; "
+                  "without it the embedded mock speaks seed and a --target's dialect is "
+                  "detected from its first response")
+      ->check(CLI::IsMember({"seed", "genai"}));
   cmd->add_option("--workers", workers, "Worker threads, each with its own curl multi handle")
       ->capture_default_str();
   cmd->add_option("--seed", seed, "Seed of the embedded mock")->capture_default_str();
@@ -92,8 +98,13 @@ int RunCommand::run() {
   if (paths.empty() && ids.empty()) {
     throw UsageError("give scenario files or directories, or --target with --id");
   }
-  const std::vector<Scenario> scenarios =
-      paths.empty() ? std::vector<Scenario>{} : load_scenarios(paths);
+  std::optional<Dialect> told;
+  if (!dialect.empty()) told = dialect_option(dialect);
+  // The embedded mock needs a dialect; a remote target's is detected unless told.
+  if (target.empty() && !told) told = Dialect::kSeed;
+  const std::vector<Scenario> scenarios = paths.empty() ? std::vector<Scenario>{}
+                                          : told        ? load_scenarios_for(paths, *told, "run")
+                                                        : load_scenarios(paths);
 
   SteadyClock clock;
   RunOptions options;
@@ -103,6 +114,7 @@ int RunCommand::run() {
   options.probes = !no_probes;
   options.stream_timeout_ms = stream_timeout_ms;
   options.target.api_version = api_version;
+  if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 
   std::optional<mock::MockServer> embedded;
   std::string target_label;
@@ -110,6 +122,7 @@ int RunCommand::run() {
     mock::MockOptions mo;
     mo.seed = seed;
     mo.time_scale = time_scale;
+    mo.dialect = *told;
     embedded.emplace(mo, scenarios, clock);
     std::string error;
     if (!embedded->start(error)) {
@@ -147,11 +160,13 @@ int RunCommand::run() {
   report.started_at = format_iso8601_ms(started_ms);
   report.duration_ms = static_cast<double>(unix_now_ms() - started_ms);
   report.target = target_label;
-  report.dialect = "seed";
+  const std::optional<Dialect> spoken = options.target.dialect->current();
+  report.dialect = spoken ? std::string(to_string(*spoken)) : "undetected";
   report.options = {{"paths", paths},
                     {"target", target},
                     {"ids", ids},
                     {"api_version", api_version},
+                    {"dialect", dialect.empty() ? "detect" : dialect},
                     {"workers", workers},
                     {"seed", seed},
                     {"time_scale", time_scale},

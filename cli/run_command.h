@@ -16,6 +16,7 @@ struct RunCommand {
   std::string ids_file;
   std::string json_path;
   std::string api_version = "v1beta";
+  std::string dialect;  // empty: the embedded mock speaks seed, a --target is detected
   std::size_t workers = 1;
   std::uint64_t seed = 1;
   double time_scale = 1.0;

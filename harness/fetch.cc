@@ -1,5 +1,6 @@
 #include "harness/fetch.h"
 
+#include "core/genai_decoder.h"
 #include "core/seed_decoder.h"
 
 namespace ixh {
@@ -30,6 +31,7 @@ void GetFetch::start(Transport& transport, const Target& target, const std::stri
   obs_ = ObservedGet{};
   obs_.include_input = include_input;
   body_.clear();
+  dialect_ = target.dialect;
   done_ = std::move(done);
   TransferSpec spec;
   spec.url = interaction_url(target, id, false, include_input, last_event_id);
@@ -50,7 +52,10 @@ void GetFetch::on_complete(const HttpObservation& http) {
   body_.clear();
   if (http.status != 0 && obs_.http.error == ErrorClass::kNone) {
     if (is_success(http.status)) {
-      obs_.decoded = decode_seed_interaction(obs_.http.body);
+      const std::optional<Dialect> known = dialect_->current();
+      const Dialect dialect =
+          known ? *known : dialect_->resolve(detect_dialect_of_body(obs_.http.body));
+      obs_.decoded = decode_interaction(dialect, obs_.http.body);
     } else {
       obs_.error = decode_error_body(obs_.http.body, http.status);
     }
@@ -70,6 +75,7 @@ void StreamFetch::start(Transport& transport, const Target& target, const std::s
   error_body_.clear();
   timed_out_ = false;
   is_event_stream_ = false;
+  dialect_ = target.dialect;
   done_ = std::move(done);
   TransferSpec spec;
   spec.url = interaction_url(target, id, true, options.include_input, options.last_event_id);
@@ -96,7 +102,8 @@ bool StreamFetch::on_body(std::string_view bytes, std::int64_t now_ns) {
     ObservedEvent ev;
     ev.raw = e;
     ev.at_ns = now_ns;
-    ev.decoded = decode_seed_event(e);
+    const std::optional<Dialect> known = dialect_->current();
+    ev.decoded = decode_event(known ? *known : dialect_->resolve(detect_dialect_of_event(e)), e);
     obs_.events.push_back(std::move(ev));
   });
   // The parser ignores everything after an error; reading on would only waste the stream.

@@ -33,6 +33,7 @@ class GetFetch final : public TransferHandler {
  private:
   ObservedGet obs_;
   std::string body_;
+  std::shared_ptr<DialectChoice> dialect_;
   Done done_;
 };
 
@@ -62,6 +63,7 @@ class StreamFetch final : public TransferHandler {
   ObservedStream obs_;
   SseParser parser_;
   std::string error_body_;
+  std::shared_ptr<DialectChoice> dialect_;
   Done done_;
 };
 

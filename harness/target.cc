@@ -2,6 +2,21 @@
 
 namespace ixh {
 
+Dialect DialectChoice::resolve(std::optional<Dialect> detected) {
+  int v = value_.load(std::memory_order_acquire);
+  if (v >= 0) return static_cast<Dialect>(v);
+  if (!detected) return Dialect::kSeed;
+  // The first detection wins; a racing worker adopts it.
+  if (value_.compare_exchange_strong(v, static_cast<int>(*detected))) return *detected;
+  return static_cast<Dialect>(v);
+}
+
+std::optional<Dialect> DialectChoice::current() const {
+  const int v = value_.load(std::memory_order_acquire);
+  if (v < 0) return std::nullopt;
+  return static_cast<Dialect>(v);
+}
+
 std::string percent_encode(std::string_view raw) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/dialect_support.h"
 #include "core/errors.h"
 #include "core/scenario_loader.h"
 
@@ -109,6 +110,7 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
     const std::string label = req.has_param("file") ? req.get_param_value("file") : "<request>";
     try {
       Scenario s = parse_scenario_text(req.body, label);
+      check_expressible(ctx.options.dialect, s);
       ctx.store.load({s}, req.get_param_value("replace") == "true");
       send_json(res, {{"loaded", s.name}, {"interactions", s.interactions.size()}});
     } catch (const ScenarioError& e) {

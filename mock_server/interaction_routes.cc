@@ -6,8 +6,8 @@
 #include <string>
 
 #include "core/error_body.h"
-#include "core/seed_dialect.h"
 #include "core/sse_writer.h"
+#include "mock_server/dialect_encoding.h"
 #include "mock_server/request_path.h"
 
 namespace ixh::mock {
@@ -70,7 +70,8 @@ const FaultSpec* pick_fault(const InteractionTemplate& t, bool stream, int attem
 struct StreamState {
   std::shared_ptr<Instance> instance;
   bool include_input = false;
-  std::size_t cursor = 0;  // index of the next event to send
+  std::size_t cursor = 0;       // index of the next event to send
+  std::size_t skip_frames = 0;  // frames of event `cursor` the client already has (genai)
   std::uint64_t journal_seq = 0;
   std::uint64_t events_sent = 0;
   std::uint64_t bytes_sent = 0;
@@ -80,24 +81,6 @@ struct StreamState {
   bool write_failed = false;
   std::string buf;
 };
-
-// Frames every event in [cursor, n) into state.buf. A terminal event embeds the full snapshot;
-// the others need only the id and update time, which keeps replays of long logs cheap.
-void frame_events(StreamState& st, std::size_t n) {
-  const CompiledTemplate& c = *st.instance->compiled;
-  st.buf.clear();
-  for (std::size_t i = st.cursor; i < n; ++i) {
-    const Event& ev = c.events[i];
-    if (ev.kind == EventKind::kTerminal) {
-      append_seed_event(st.buf, ev, snapshot_after(c, st.instance->view, i + 1, st.include_input));
-    } else {
-      Interaction light;
-      light.id = st.instance->id;
-      light.update_time_ms = st.instance->view.create_time_ms + ev.at_ms;
-      append_seed_event(st.buf, ev, light);
-    }
-  }
-}
 
 class InteractionHandler {
  public:
@@ -158,28 +141,27 @@ class InteractionHandler {
     const std::size_t visible = visible_events(c, ctx_.clock.now_us() - inst->created_us);
     const bool with_input = include_input == BoolParam::kTrue;
     if (!streaming) {
-      res.set_content(encode_seed_interaction(snapshot_after(c, inst->view, visible, with_input)),
+      res.set_content(encode_snapshot(ctx_.options.dialect, *inst, visible, with_input),
                       "application/json");
       return;
     }
 
-    std::size_t cursor = 0;
+    StreamCursor cursor;
     if (!last_event_id.empty()) {
-      const auto end = c.events.begin() + static_cast<std::ptrdiff_t>(visible);
-      const auto it = std::find_if(c.events.begin(), end,
-                                   [&](const Event& e) { return e.id == last_event_id; });
-      if (it == end) return send_error(res, 400, "unknown last_event_id " + last_event_id);
-      cursor = static_cast<std::size_t>(it - c.events.begin()) + 1;
+      const auto at = resume_cursor(ctx_.options.dialect, *inst, visible, last_event_id);
+      if (!at) return send_error(res, 400, "unknown last_event_id " + last_event_id);
+      cursor = *at;
     }
     start_stream(res, std::move(inst), with_input, cursor, std::move(entry), start_ns);
   }
 
   void start_stream(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
-                    std::size_t cursor, JournalEntry entry, std::int64_t start_ns) {
+                    StreamCursor cursor, JournalEntry entry, std::int64_t start_ns) {
     auto st = std::make_shared<StreamState>();
     st->instance = std::move(inst);
     st->include_input = include_input;
-    st->cursor = cursor;
+    st->cursor = cursor.event;
+    st->skip_frames = cursor.skip_frames;
     st->start_ns = start_ns;
     st->last_write_ns = start_ns;
     entry.status = 200;
@@ -212,7 +194,9 @@ class InteractionHandler {
     const CompiledTemplate& c = *st.instance->compiled;
     const std::size_t n = visible_events(c, ctx.clock.now_us() - st.instance->created_us);
     if (st.cursor < n) {
-      frame_events(st, n);
+      frame_events(ctx.options.dialect, st.buf, *st.instance, {st.cursor, st.skip_frames}, n,
+                   st.include_input);
+      st.skip_frames = 0;
       if (!sink.write(st.buf.data(), st.buf.size())) {
         st.write_failed = true;
         return false;
@@ -229,6 +213,13 @@ class InteractionHandler {
     }
     if (st.cursor == c.events.size() && c.terminal_ms >= 0) {
       // Resumed after the terminal event: nothing follows, end cleanly at once.
+      st.buf.clear();
+      append_stream_end(ctx.options.dialect, st.buf);
+      if (!st.buf.empty() && !sink.write(st.buf.data(), st.buf.size())) {
+        st.write_failed = true;
+        return false;
+      }
+      st.bytes_sent += st.buf.size();
       st.finished = true;
       sink.done();
       return true;

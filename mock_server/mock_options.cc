@@ -15,7 +15,6 @@ std::string MockOptions::validate() const {
   if (stack_kib < 64 || stack_kib > 65536) return "worker stack must be within 64..65536 KiB";
   if (heartbeat_ms < 100) return "--heartbeat must be at least 100 ms";
   if (keep_alive_timeout_s < 1) return "keep-alive timeout must be at least 1 s";
-  if (dialect != Dialect::kSeed) return "only the seed dialect is served so far";
   return {};
 }
 

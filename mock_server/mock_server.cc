@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "core/dialect_support.h"
 #include "core/errors.h"
 #include "mock_server/admin_routes.h"
 #include "mock_server/connection_sweep.h"
@@ -30,6 +31,7 @@ MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenari
       store_(clock_, options_.seed, unix_now_ms()),
       journal_(options_.journal_capacity) {
   if (const std::string problem = options_.validate(); !problem.empty()) throw UsageError(problem);
+  for (const Scenario& s : scenarios) check_expressible(options_.dialect, s);
   store_.load(scenarios, false);
 }
 

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/interaction.h"
+
+namespace ixh {
+
+// What a dialect decoder (core/seed_decoder.h, core/genai_decoder.h) makes of a response: the
+// dialect-neutral values the harness's checks judge, plus the findings (deviations from the
+// dialect) met on the way. Plain values, built on the driver's worker threads.
+
+// One deviation from the dialect.
+struct DecodeFinding {
+  std::string pointer;   // RFC 6901 pointer into the body (or event data) JSON; "" = the whole
+  std::string expected;  // e.g. `one of "PENDING", "RUNNING", ...`, `field "state"`
+  std::string actual;    // e.g. `"DONE"`, `missing`, `unknown field`
+  bool operator==(const DecodeFinding&) const = default;
+};
+
+struct DecodedInteraction {
+  // What could be read; a field that was missing or malformed keeps its default.
+  Interaction value;
+  bool has_input = false;  // the body had an "input" field (of any type)
+  bool has_usage = false;  // the body had a "usage_metadata" field (of any type)
+  // Which of value's judged fields came from the wire, so checks that compare them (state order,
+  // time order) skip what the schema findings already report instead of judging defaults.
+  bool state_valid = false;
+  bool create_time_valid = false;
+  bool update_time_valid = false;
+  std::vector<DecodeFinding> findings;
+  bool ok() const { return findings.empty(); }
+};
+
+struct DecodedEvent {
+  EventKind kind = EventKind::kStateChange;  // from the SSE event type, else from data.type
+  std::string id;                            // data.id, else the SSE id
+  std::string interaction_id;
+  State state = State::kPending;  // state_change and terminal only (a text delta has none)
+  int candidate = 0;              // text_delta only
+  std::string text;               // text_delta only
+  std::int64_t update_time_ms = 0;
+  bool state_valid = false;        // state_change/terminal: "state" is one of the five names
+  bool update_time_valid = false;  // update_time parsed
+  // terminal only, when data.interaction is an object. Its findings (pointers relative to that
+  // object) stay there: `findings` below is about the event's own fields.
+  std::optional<DecodedInteraction> interaction;
+  // A frame that carries no event of the model's log: genai's interaction.created, step.start,
+  // step.stop, error, non-text deltas, unknown event types and the [DONE] marker. Checks that
+  // count or compare model events skip these; the seed dialect has none.
+  bool framing = false;
+  bool end_marker = false;  // genai's `data: [DONE]`, the last frame of a complete stream
+  std::vector<DecodeFinding> findings;
+  bool ok() const { return findings.empty(); }
+};
+
+struct DecodedError {
+  int code = 0;
+  std::string message;
+  std::string status;
+  std::vector<DecodeFinding> findings;
+  bool ok() const { return findings.empty(); }
+};
+
+// "/state: missing (expected field \"state\")": one finding as reports print it.
+std::string format_finding(const DecodeFinding& finding);
+
+}  // namespace ixh
