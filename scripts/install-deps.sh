@@ -7,6 +7,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl python3 python3-jsonschema clang-format
 )
+# The SDK e2e test (tests/sdk/run.sh) installs @google/genai with npm; a node already on the
+# machine (e.g. a newer one from another source) is kept.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
