@@ -446,9 +446,17 @@ DecodedEvent decode_event(Dialect dialect, const SseEvent& raw) {
 std::optional<Dialect> detect_dialect_of_body(std::string_view json_body) {
   const Json j = parse(json_body);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  if (j.contains("state")) return Dialect::kSeed;
-  if (j.contains("status") || j.contains("steps")) return Dialect::kGenai;
-  return Dialect::kSeed;
+  // A vote over the fields only one dialect has, so that one renamed field of a broken seed body
+  // does not make it genai; a tie is seed.
+  int votes = 0;
+  for (const char* key :
+       {"state", "create_time", "update_time", "output", "candidates", "usage_metadata"}) {
+    if (j.contains(key)) --votes;
+  }
+  for (const char* key : {"status", "object", "steps", "created", "updated", "usage"}) {
+    if (j.contains(key)) ++votes;
+  }
+  return votes > 0 ? Dialect::kGenai : Dialect::kSeed;
 }
 
 Dialect detect_dialect_of_event(const SseEvent& raw) {

@@ -42,8 +42,10 @@ DecodedEvent decode_genai_event(const SseEvent& raw);
 DecodedInteraction decode_interaction(Dialect dialect, std::string_view json_body);
 DecodedEvent decode_event(Dialect dialect, const SseEvent& raw);
 
-// The dialect a response is written in, for a driver that was not told: a JSON object with a
-// "status" or "steps" member and no "state" is genai, one with "state" is seed; an SSE event whose
+// The dialect a response is written in, for a driver that was not told: a JSON object with more
+// genai-only members (status, object, steps, created, updated, usage) than seed-only ones (state,
+// create_time, update_time, output, candidates, usage_metadata) is genai, any other seed; an SSE
+// event whose
 // type is interaction.created|status_update|completed or step.* or done, or whose data has an
 // "event_type", is genai, any other event seed. nullopt when the body is not a JSON object.
 std::optional<Dialect> detect_dialect_of_body(std::string_view json_body);
