@@ -218,7 +218,8 @@ class SchemaInteractionCheck final : public CheckBase {
   SchemaInteractionCheck() : CheckBase(kCheckSchemaInteraction) {}
 
  private:
-  static constexpr std::string_view kExpected = "the interaction object of docs/wire-seed.md";
+  static constexpr std::string_view kExpected =
+      "the interaction object of its dialect (docs/wire-seed.md, docs/wire-genai.md)";
 
   void run(const StepObservation& o, Records& out) const override {
     for (const LabeledGet& g : labeled_gets(o)) {
@@ -245,7 +246,8 @@ class SchemaEventCheck final : public CheckBase {
   SchemaEventCheck() : CheckBase(kCheckSchemaEvent) {}
 
  private:
-  static constexpr std::string_view kExpected = "events as docs/wire-seed.md documents them";
+  static constexpr std::string_view kExpected =
+      "events as their dialect documents them (docs/wire-seed.md, docs/wire-genai.md)";
 
   // One record per stream when every event is fine, one per bad event otherwise: a long stream
   // must not flood the report with passes.

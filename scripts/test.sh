@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs dependencies, then
 #   1. checks formatting,
-#   2. builds with warnings as errors and runs every test (unit, integration, e2e),
+#   2. builds with warnings as errors and runs every test (unit, integration, e2e, and the SDK
+#      e2e test, which installs the official @google/genai SDK from npm: tests/sdk/run.sh),
 #   3. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again,
 #   4. rebuilds with ThreadSanitizer and runs the threaded suites (integration, e2e),
 #   5. validates the shipped scenarios and the report fixtures against their JSON Schemas.

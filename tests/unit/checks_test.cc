@@ -335,7 +335,8 @@ TEST(ChecksTest, SchemaInteractionFailsOnWrongFieldName) {
     j.erase("state");
   });
   const CheckRecord r = Failure(GetStep(g), "schema.interaction");
-  EXPECT_EQ(r.expected, "the interaction object of docs/wire-seed.md");
+  EXPECT_EQ(r.expected,
+            "the interaction object of its dialect (docs/wire-seed.md, docs/wire-genai.md)");
   EXPECT_THAT(r.actual, HasSubstr("/status: unknown field"));
   EXPECT_THAT(r.actual, HasSubstr("/state: missing"));
   EXPECT_EQ(r.where, kGetWhere);
@@ -366,7 +367,8 @@ TEST(ChecksTest, SchemaEventFailsOnAFrameWithoutIdLine) {
   std::string bytes = Frames(StoryEvents());
   bytes.erase(bytes.find("id: evt_000003\n"), std::string("id: evt_000003\n").size());
   const CheckRecord r = Failure(StreamStep(StreamOf(bytes)), "schema.event");
-  EXPECT_EQ(r.expected, "events as docs/wire-seed.md documents them");
+  EXPECT_EQ(r.expected,
+            "events as their dialect documents them (docs/wire-seed.md, docs/wire-genai.md)");
   EXPECT_EQ(r.actual, "/id: \"evt_000003\" (expected equal to the SSE id \"evt_000002\")");
   EXPECT_EQ(r.where, "event evt_000003 of " + kStreamWhere);
 }
