@@ -20,7 +20,7 @@ class Check {
                         std::vector<CheckRecord>& out) const = 0;
 };
 
-// The protocol invariants (DESIGN.md §6) that hold for any server and any id, seed dialect.
+// The protocol invariants (DESIGN.md §6) that hold for any server and any id, in either dialect.
 std::vector<std::unique_ptr<Check>> protocol_checks();
 
 // The scenario's `expect` clauses of the observed step.

@@ -13,6 +13,7 @@
 #include "core/error_body.h"
 #include "core/wire_time.h"
 #include "harness/check.h"
+#include "harness/genai_frame_order.h"
 
 namespace ixh {
 namespace {
@@ -1127,6 +1128,7 @@ std::vector<std::unique_ptr<Check>> protocol_checks() {
   checks.push_back(std::make_unique<TextMatchesGetCheck>());
   checks.push_back(std::make_unique<ResumeSuffixCheck>());
   checks.push_back(std::make_unique<ChainCheck>());
+  checks.push_back(genai_frame_order_check());
   return checks;
 }
 

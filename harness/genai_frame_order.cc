@@ -1,0 +1,118 @@
+#include "harness/genai_frame_order.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "harness/checks.h"
+
+namespace ixh {
+namespace {
+
+bool is_genai_frame(const SseEvent& e) {
+  const std::string_view t = e.type;
+  return t == "interaction.created" || t == "interaction.status_update" ||
+         t == "interaction.completed" || t.substr(0, 5) == "step." || t == "done";
+}
+
+// data.index of a step frame, when it is a non-negative integer (schema.event reports the rest).
+std::optional<std::int64_t> index_of(const SseEvent& e) {
+  const auto j = nlohmann::json::parse(e.data, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  const auto it = j.find("index");
+  if (it == j.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+class GenaiFrameOrderCheck final : public Check {
+ public:
+  std::string_view name() const override { return kCheckGenaiFrameOrder; }
+
+  void evaluate(const StepObservation& o, std::vector<CheckRecord>& out) const override {
+    try {
+      if (o.stream) judge(*o.stream, request_where(o.stream->http), out);
+      if (o.reference_stream) {
+        judge(*o.reference_stream,
+              request_where(o.reference_stream->http) + " (reference for the resume)", out);
+      }
+    } catch (const std::exception& e) {
+      out.push_back({std::string(name()), false, "the check to complete",
+                     std::string("internal error: ") + e.what(), o.interaction_id});
+    }
+  }
+
+ private:
+  void judge(const ObservedStream& s, const std::string& where,
+             std::vector<CheckRecord>& out) const {
+    if (std::none_of(s.events.begin(), s.events.end(),
+                     [](const ObservedEvent& e) { return is_genai_frame(e.raw); })) {
+      return;
+    }
+    const std::vector<std::string> problems =
+        genai_frame_order_problems(s.events, s.last_event_id.has_value());
+    std::string actual;
+    for (const std::string& p : problems) actual += (actual.empty() ? "" : "; ") + p;
+    out.push_back({std::string(name()), problems.empty(),
+                   "created -> status_update -> (step.start -> step.delta... -> step.stop)+ -> "
+                   "completed, step indexes from 0",
+                   problems.empty() ? std::to_string(s.events.size()) + " frames in order" : actual,
+                   where});
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> genai_frame_order_problems(const std::vector<ObservedEvent>& events,
+                                                    bool resumed, std::size_t max) {
+  std::vector<std::string> problems;
+  const auto add = [&](std::size_t i, const std::string& what) {
+    if (problems.size() < max) {
+      problems.push_back(events[i].raw.type + " #" + std::to_string(i + 1) + " " + what);
+    }
+  };
+  std::optional<std::int64_t> open;  // index of the open step
+  std::optional<std::int64_t> next = resumed ? std::nullopt : std::optional<std::int64_t>(0);
+  bool step_seen = false;
+  bool created = false;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& t = events[i].raw.type;
+    if (i == 0 && !resumed && t != "interaction.created")
+      add(i, "comes first (expected interaction.created)");
+    if (t == "interaction.created") {
+      if (created || (i > 0 && !resumed)) add(i, "is not the first frame");
+      created = true;
+    } else if (t == "step.start") {
+      const auto index = index_of(events[i].raw);
+      if (open) add(i, "while step " + std::to_string(*open) + " is open");
+      if (index && next && *index != *next) {
+        add(i, "has index " + std::to_string(*index) + " (expected " + std::to_string(*next) + ")");
+      }
+      open = index;
+      if (index) next = *index + 1;
+      step_seen = true;
+    } else if (t == "step.delta" || t == "step.stop") {
+      const auto index = index_of(events[i].raw);
+      if (!open) {
+        if (!resumed || step_seen) {
+          add(i, "outside an open step");
+        } else if (index) {
+          open = index;  // a resumed stream may start inside a step
+          next = *index + 1;
+        }
+        step_seen = true;
+      } else if (index && *index != *open) {
+        add(i, "has index " + std::to_string(*index) + " inside step " + std::to_string(*open));
+      }
+      if (t == "step.stop") open.reset();
+    } else if (t == "interaction.completed") {
+      if (open) add(i, "while step " + std::to_string(*open) + " is still open");
+    }
+  }
+  return problems;
+}
+
+std::unique_ptr<Check> genai_frame_order_check() {
+  return std::make_unique<GenaiFrameOrderCheck>();
+}
+
+}  // namespace ixh
