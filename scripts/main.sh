@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs dependencies, builds ixh, shows the mock serving the conformance
-# scenarios to a plain HTTP client, then runs the conformance suite with `ixh run` against the
-# embedded mock and ends with its report (also written to out/conformance.json).
+# scenarios to a plain HTTP client, runs the conformance suite in the genai dialect (verdict line;
+# report in out/conformance-genai.json), then runs it with `ixh run` against the embedded mock and
+# ends with its report (also written to out/conformance.json).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,7 +15,12 @@ echo
 echo "== ixh mock, seen by a plain HTTP client"
 python3 scripts/demo.py build/release/ixh scenarios/conformance
 
+mkdir -p out
+echo
+echo "== ixh run scenarios/conformance --dialect genai (the official SDKs' wire format)"
+build/release/ixh run scenarios/conformance --dialect genai --json out/conformance-genai.json |
+  tail -n 1
+
 echo
 echo "== ixh run scenarios/conformance (embedded mock)"
-mkdir -p out
 build/release/ixh run scenarios/conformance --json out/conformance.json
