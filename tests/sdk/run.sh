@@ -4,14 +4,16 @@
 #
 #   tests/sdk/run.sh [IXH_BINARY]
 #
-# Versions: IXH_GENAI_SDK_VERSIONS (default "2.32.0 3.3.0": the newest 2.x, which npm picks on
-# Node 20, and the newest 3.x, which declares node>=22 but runs on 20). Exits 77 (ctest: skipped)
+# Versions: IXH_GENAI_SDK_VERSIONS (default "2.0.0 2.32.0 3.3.0": the first steps-schema release
+# (the older Stainless-generated client, which sends Accept: application/json on streams), the
+# newest 2.x, which npm picks on Node 20, and the newest 3.x, which declares node>=22 but runs on
+# Node 18 and 20). Exits 77 (ctest: skipped)
 # when node or npm is missing; every step is bounded by a timeout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ixh=${1:-$root/build/ixh}
-versions=${IXH_GENAI_SDK_VERSIONS:-"2.32.0 3.3.0"}
+versions=${IXH_GENAI_SDK_VERSIONS:-"2.0.0 2.32.0 3.3.0"}
 
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null 2>&1; then
@@ -36,7 +38,7 @@ modules=()
 for v in $versions; do
   alias="genai_${v//./_}"
   packages+=("$alias@npm:@google/genai@$v")
-  modules+=("$alias=v${v%%.*}")
+  modules+=("$alias=v${v//./_}")
 done
 echo "node $(node --version), npm $(npm --version); installing @google/genai $versions"
 if ! timeout 300 npm install --no-audit --no-fund --loglevel=error --engine-strict=false \
