@@ -70,42 +70,45 @@ std::vector<std::string> genai_frame_order_problems(const std::vector<ObservedEv
       problems.push_back(events[i].raw.type + " #" + std::to_string(i + 1) + " " + what);
     }
   };
-  std::optional<std::int64_t> open;  // index of the open step
-  std::optional<std::int64_t> next = resumed ? std::nullopt : std::optional<std::int64_t>(0);
+  // Plain integers, -1 for "none" or "unknown": GCC 12 at -O2 misreads std::optional here
+  // (-Wmaybe-uninitialized).
+  std::int64_t open = -1;                // index of the open step
+  std::int64_t next = resumed ? -1 : 0;  // index the next step.start must carry
   bool step_seen = false;
   bool created = false;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string& t = events[i].raw.type;
-    if (i == 0 && !resumed && t != "interaction.created")
+    if (i == 0 && !resumed && t != "interaction.created") {
       add(i, "comes first (expected interaction.created)");
+    }
     if (t == "interaction.created") {
       if (created || (i > 0 && !resumed)) add(i, "is not the first frame");
       created = true;
     } else if (t == "step.start") {
-      const auto index = index_of(events[i].raw);
-      if (open) add(i, "while step " + std::to_string(*open) + " is open");
-      if (index && next && *index != *next) {
-        add(i, "has index " + std::to_string(*index) + " (expected " + std::to_string(*next) + ")");
+      const std::int64_t index = index_of(events[i].raw).value_or(-1);
+      if (open >= 0) add(i, "while step " + std::to_string(open) + " is open");
+      if (index >= 0 && next >= 0 && index != next) {
+        add(i, "has index " + std::to_string(index) + " (expected " + std::to_string(next) + ")");
       }
       open = index;
-      if (index) next = *index + 1;
+      if (index >= 0) next = index + 1;
       step_seen = true;
     } else if (t == "step.delta" || t == "step.stop") {
-      const auto index = index_of(events[i].raw);
-      if (!open) {
+      const std::int64_t index = index_of(events[i].raw).value_or(-1);
+      if (open < 0) {
         if (!resumed || step_seen) {
           add(i, "outside an open step");
-        } else if (index) {
+        } else if (index >= 0) {
           open = index;  // a resumed stream may start inside a step
-          next = *index + 1;
+          next = index + 1;
         }
         step_seen = true;
-      } else if (index && *index != *open) {
-        add(i, "has index " + std::to_string(*index) + " inside step " + std::to_string(*open));
+      } else if (index >= 0 && index != open) {
+        add(i, "has index " + std::to_string(index) + " inside step " + std::to_string(open));
       }
-      if (t == "step.stop") open.reset();
+      if (t == "step.stop") open = -1;
     } else if (t == "interaction.completed") {
-      if (open) add(i, "while step " + std::to_string(*open) + " is still open");
+      if (open >= 0) add(i, "while step " + std::to_string(open) + " is still open");
     }
   }
   return problems;
