@@ -19,15 +19,11 @@ double parse_number(std::string_view text, const std::string& flag, const std::s
   return v;
 }
 
-// The first non-empty of the scenarios' values of one load field.
+// One field of the scenario defaults, from the primary load block (see resolve_load).
 template <typename T, typename Get>
-std::optional<T> from_blocks(const std::vector<Scenario>& scenarios, Get get) {
-  for (const Scenario& s : scenarios) {
-    if (!s.load) continue;
-    const std::optional<T> v = get(*s.load);
-    if (v) return v;
-  }
-  return std::nullopt;
+std::optional<T> from_blocks(const LoadSpec* primary, Get get) {
+  if (primary == nullptr) return std::nullopt;
+  return get(*primary);
 }
 
 }  // namespace
@@ -141,6 +137,15 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
     r.scenarios.push_back({&s, weight});
   }
   if (r.scenarios.empty()) throw UsageError("a load run needs a scenario with steps");
+  // The defaults come from one block: the first scenario with a load block that is not itself a
+  // member of a mix (members bring their steps and interactions only).
+  const LoadSpec* primary = nullptr;
+  for (const Scenario& s : scenarios) {
+    if (s.load && !mix_weight.contains(s.file)) {
+      primary = &*s.load;
+      break;
+    }
+  }
 
   // Users and rate choose the mode together: flags replace both of the block's.
   std::optional<std::int64_t> vus;
@@ -149,15 +154,15 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
     vus = f.vus;
     if (!f.rate.empty()) rate = parse_rate(f.rate, "--rate");
   } else {
-    vus = from_blocks<std::int64_t>(scenarios, [](const LoadSpec& l) { return l.vus; });
-    rate = from_blocks<double>(scenarios, [](const LoadSpec& l) { return l.rate; });
+    vus = from_blocks<std::int64_t>(primary, [](const LoadSpec& l) { return l.vus; });
+    rate = from_blocks<double>(primary, [](const LoadSpec& l) { return l.rate; });
   }
   if (vus && (*vus < 1 || *vus > kLoadMaxVus)) {
     throw UsageError("--vus must be within 1.." + std::to_string(kLoadMaxVus));
   }
   std::string arrival = f.arrival;
   if (arrival.empty()) {
-    arrival = from_blocks<std::string>(scenarios, [](const LoadSpec& l) { return l.arrival; })
+    arrival = from_blocks<std::string>(primary, [](const LoadSpec& l) { return l.arrival; })
                   .value_or("constant");
   }
   if (arrival != "constant" && arrival != "poisson") {
@@ -173,14 +178,9 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
     if (!f.stages.empty()) stages = parse_stages(f.stages, "--stages");
   } else {
     const auto ms =
-        from_blocks<std::int64_t>(scenarios, [](const LoadSpec& l) { return l.duration_ms; });
+        from_blocks<std::int64_t>(primary, [](const LoadSpec& l) { return l.duration_ms; });
     if (ms) duration_ns = *ms * 1'000'000;
-    for (const Scenario& s : scenarios) {
-      if (s.load && !s.load->stages.empty()) {
-        stages = s.load->stages;
-        break;
-      }
-    }
+    if (primary != nullptr) stages = primary->stages;
   }
   if (duration_ns && !stages.empty()) {
     throw UsageError("give either a duration or stages, not both (stages set the length)");
@@ -190,7 +190,7 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   o.duration_ns = duration_ns.value_or(-1);
   std::optional<std::int64_t> iterations =
       f.iterations ? f.iterations
-                   : from_blocks<std::int64_t>(scenarios,
+                   : from_blocks<std::int64_t>(primary,
                                                [](const LoadSpec& l) { return l.iterations; });
   if (iterations && (*iterations < 1 || *iterations > kLoadMaxIterations)) {
     throw UsageError("--iterations must be at least 1");
@@ -203,7 +203,7 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
 
   if (!f.warmup.empty()) {
     o.warmup_ns = parse_duration_ns(f.warmup, "--warmup");
-  } else if (auto ms = from_blocks<std::int64_t>(scenarios,
+  } else if (auto ms = from_blocks<std::int64_t>(primary,
                                                  [](const LoadSpec& l) { return l.warmup_ms; })) {
     o.warmup_ns = *ms * 1'000'000;
   }
@@ -227,7 +227,7 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   if (o.mode == LoadMode::kPaced && o.rate <= 0) throw UsageError("--rate must be above 0");
   if (!f.think.empty()) {
     o.think_ns = parse_duration_ns(f.think, "--think");
-  } else if (auto ms = from_blocks<std::int64_t>(scenarios,
+  } else if (auto ms = from_blocks<std::int64_t>(primary,
                                                  [](const LoadSpec& l) { return l.think_ms; })) {
     o.think_ns = *ms * 1'000'000;
   }
@@ -237,7 +237,7 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   const auto max_inflight =
       f.max_inflight
           ? f.max_inflight
-          : from_blocks<std::int64_t>(scenarios, [](const LoadSpec& l) { return l.max_inflight; });
+          : from_blocks<std::int64_t>(primary, [](const LoadSpec& l) { return l.max_inflight; });
   if (max_inflight) {
     if (*max_inflight < 1 || *max_inflight > kLoadMaxInflight) {
       throw UsageError("--max-inflight must be within 1.." + std::to_string(kLoadMaxInflight));
@@ -255,7 +255,7 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
     r.thresholds.push_back({*t, "cli"});
   }
   for (const Scenario& s : scenarios) {
-    if (!s.load) continue;
+    if (!s.load || mix_weight.contains(s.file)) continue;
     for (const Threshold& t : s.load->thresholds) r.thresholds.push_back({t, s.file});
   }
 

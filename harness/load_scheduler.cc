@@ -84,32 +84,44 @@ void LoadScheduler::ramp() {
   const std::int64_t want = target_users(now());
   while (live_users_ < want && !exhausted() && !stopping_) {
     ++live_users_;
-    user_next(true);
+    if (!user_next(true)) break;  // retired at once: no more work for a user
   }
   ramp_timer_ = transport_.schedule(now() + kRampEveryNs, [this] { ramp(); });
 }
 
-void LoadScheduler::retire_user() {
+bool LoadScheduler::retire_user() {
   --live_users_;
   finish_if_drained();
+  return false;
 }
 
-void LoadScheduler::user_next(bool first) {
+bool LoadScheduler::user_next(bool first) {
   if (stopping_ || exhausted() || live_users_ > target_users(now())) return retire_user();
   std::int64_t intended = now();
   if (plan_.mode == LoadMode::kPaced) {
     const std::int64_t t = plan_.pacer->next_ns();
-    if (t < 0) return retire_user();
+    if (t < 0) {
+      // The arrivals have ended: nothing more starts.
+      begin_drain();
+      return retire_user();
+    }
     intended = t0_ + t;
     if (intended >= t0_ + plan_.warmup_ns) ++arrivals_;
   } else if (!first) {
     intended += plan_.think_ns;
   }
-  if (intended <= now()) return start_iteration(intended, true);
+  if (intended <= now()) {
+    start_iteration(intended, true);
+    return true;
+  }
   transport_.schedule(intended, [this, intended] {
-    if (stopping_ || exhausted()) return retire_user();
+    if (stopping_ || exhausted()) {
+      retire_user();
+      return;
+    }
     start_iteration(intended, true);
   });
+  return true;
 }
 
 void LoadScheduler::schedule_arrival() {

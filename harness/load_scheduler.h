@@ -115,8 +115,9 @@ class LoadScheduler {
   std::int64_t target_users(std::int64_t at_ns) const;
   bool exhausted() const;  // the plan's iteration count has started
   void ramp();
-  void user_next(bool first);  // a user is free: think, pace or retire
-  void retire_user();
+  // A user is free: think, pace or retire. Returns false when it retired.
+  bool user_next(bool first);
+  bool retire_user();
   void on_arrival();
   void schedule_arrival();
   void start_iteration(std::int64_t intended_ns, bool user_loop);
