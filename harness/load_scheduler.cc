@@ -218,7 +218,18 @@ void LoadScheduler::begin_drain() {
 void LoadScheduler::stop(bool interrupted) {
   if (done_) return;
   if (interrupted) interrupted_stop_ = true;
-  if (stopped_at_ < 0) stopped_at_ = now();
+  if (stopped_at_ < 0) {
+    stopped_at_ = now();
+    // Paced: arrivals that fell due while every user was busy never start; say so.
+    while (plan_.mode == LoadMode::kPaced && !exhausted()) {
+      const std::int64_t t = plan_.pacer->next_ns();
+      if (t < 0 || t0_ + t >= stopped_at_) break;
+      if (t0_ + t >= t0_ + plan_.warmup_ns) {
+        ++arrivals_;
+        ++dropped_;
+      }
+    }
+  }
   stopping_ = true;
   if (!grace_armed_) {
     grace_armed_ = true;
@@ -251,8 +262,13 @@ void LoadScheduler::complete() {
                     grace_timer_}) {
     if (t != 0) transport_.cancel_timer(t);
   }
-  // The last, partial second, if the measured part began.
-  if (stopped_at_ > t0_ + plan_.warmup_ns + second_index_ * kNsPerS) record_second();
+  // The last, partial second, if anything happened in it.
+  const Counters& c = measured_.counters();
+  if (c.requests != last_requests_ || c.events != last_events_ ||
+      iterations_ != last_iterations_ || dropped_ != last_dropped_ ||
+      measured_.window()->latency.count() > 0) {
+    record_second();
+  }
   publish();
   if (live_) live_->done.store(true, std::memory_order_relaxed);
 }

@@ -88,8 +88,9 @@ TEST(ThresholdParseTest, RejectsMalformedAndUnknown) {
 
 RunReport Sample() {
   RunReport r;
-  for (std::int64_t v = 1; v <= 100; ++v) r.metrics["stream"]["ttfe"].record(v * 1000);  // 1..100ms
-  for (std::int64_t v = 1; v <= 100; ++v) r.metrics["get"]["ttfe"].record(v * 10);  // not real
+  // Values below 2048 us are exact in the histogram.
+  for (std::int64_t v = 1; v <= 100; ++v) r.metrics["stream"]["ttfe"].record(v * 10);
+  for (std::int64_t v = 1; v <= 100; ++v) r.metrics["get"]["ttfe"].record(v);
   r.counters.requests = 2000;
   r.counters.errors["timeout"] = 1;
   r.counters.checks_passed = 99;
@@ -109,19 +110,20 @@ std::vector<ThresholdResult> Eval(const RunReport& r, const std::vector<std::str
 }
 
 TEST(ThresholdEvalTest, PercentilesOverOneOrEveryStepKind) {
-  const auto res = Eval(Sample(), {"p99(stream.ttfe)<100ms", "p99(stream.ttfe)<99ms",
-                                   "max(stream.ttfe)<=100ms", "p50(ttfe)<1ms", "mean(stream.ttfe)>50ms"});
+  const auto res = Eval(Sample(), {"p99(stream.ttfe)<1ms", "p99(stream.ttfe)<990us",
+                                   "max(stream.ttfe)<=1ms", "p50(ttfe)<100us",
+                                   "mean(stream.ttfe)>0.5ms"});
   ASSERT_EQ(res.size(), 5u);
   EXPECT_TRUE(res[0].passed);
-  EXPECT_EQ(res[0].actual, "99ms");
+  EXPECT_EQ(res[0].actual, "990us");
   EXPECT_FALSE(res[1].passed);
   EXPECT_TRUE(res[2].passed);
-  EXPECT_EQ(res[2].actual, "100ms");
-  // Over both kinds: the get values (10 us .. 1 ms) are the lower half.
+  EXPECT_EQ(res[2].actual, "1ms");
+  // Over both kinds: 1..100 us and 10..1000 us; the 100th smallest of the 200 is 91 us.
   EXPECT_TRUE(res[3].passed);
-  EXPECT_EQ(res[3].actual, "1ms");
+  EXPECT_EQ(res[3].actual, "91us");
   EXPECT_TRUE(res[4].passed);
-  EXPECT_EQ(res[4].actual, "50.5ms");
+  EXPECT_EQ(res[4].actual, "505us");
   EXPECT_EQ(res[4].source, "cli");
 }
 
