@@ -35,12 +35,18 @@ std::int64_t parse_duration_ns(const std::string& text, const std::string& flag)
     ++n;
   const std::string unit = text.substr(n);
   double scale = 0;
-  if (unit == "us") scale = 1e3;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "s") scale = 1e9;
-  else if (unit == "m") scale = 60e9;
-  else if (unit == "h") scale = 3600e9;
-  else throw UsageError(flag + ": \"" + text + "\" is not " + what);
+  if (unit == "us")
+    scale = 1e3;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "s")
+    scale = 1e9;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  else
+    throw UsageError(flag + ": \"" + text + "\" is not " + what);
   const double ns = parse_number(std::string_view(text).substr(0, n), flag, what) * scale;
   if (ns > static_cast<double>(kLoadMaxDurationMs) * 1e6) {
     throw UsageError(flag + ": \"" + text + "\" is longer than a day");
@@ -77,7 +83,8 @@ std::vector<LoadStage> parse_stages(const std::string& text, const std::string& 
     s.duration_ms = parse_duration_ns(item.substr(0, colon), flag) / 1'000'000;
     if (s.duration_ms < 1) throw UsageError(flag + ": a stage lasts at least 1ms");
     std::string target = item.substr(colon + 1);
-    if (target.size() > 2 && target.substr(target.size() - 2) == "/s") target.resize(target.size() - 2);
+    if (target.size() > 2 && target.substr(target.size() - 2) == "/s")
+      target.resize(target.size() - 2);
     s.target = parse_number(target, flag, "a target number of users or arrivals per second");
     out.push_back(s);
     start = comma + 1;
@@ -162,8 +169,9 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   }
   std::string arrival = f.arrival;
   if (arrival.empty()) {
-    arrival = from_blocks<std::string>(primary, [](const LoadSpec& l) { return l.arrival; })
-                  .value_or("constant");
+    arrival = from_blocks<std::string>(primary, [](const LoadSpec& l) {
+                return l.arrival;
+              }).value_or("constant");
   }
   if (arrival != "constant" && arrival != "poisson") {
     throw UsageError("--arrival must be constant or poisson");
@@ -189,16 +197,17 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   o.stages = stages;
   o.duration_ns = duration_ns.value_or(-1);
   std::optional<std::int64_t> iterations =
-      f.iterations ? f.iterations
-                   : from_blocks<std::int64_t>(primary,
-                                               [](const LoadSpec& l) { return l.iterations; });
+      f.iterations
+          ? f.iterations
+          : from_blocks<std::int64_t>(primary, [](const LoadSpec& l) { return l.iterations; });
   if (iterations && (*iterations < 1 || *iterations > kLoadMaxIterations)) {
     throw UsageError("--iterations must be at least 1");
   }
   o.iterations = iterations.value_or(-1);
   if (!duration_ns && stages.empty() && !iterations) {
-    throw UsageError("a load run needs --duration, --iterations or --stages (or the scenario's "
-                     "load block: duration_ms, iterations or stages)");
+    throw UsageError(
+        "a load run needs --duration, --iterations or --stages (or the scenario's "
+        "load block: duration_ms, iterations or stages)");
   }
 
   if (!f.warmup.empty()) {
@@ -227,8 +236,8 @@ ResolvedLoad resolve_load(const LoadFlags& f, const std::vector<Scenario>& scena
   if (o.mode == LoadMode::kPaced && o.rate <= 0) throw UsageError("--rate must be above 0");
   if (!f.think.empty()) {
     o.think_ns = parse_duration_ns(f.think, "--think");
-  } else if (auto ms = from_blocks<std::int64_t>(primary,
-                                                 [](const LoadSpec& l) { return l.think_ms; })) {
+  } else if (auto ms =
+                 from_blocks<std::int64_t>(primary, [](const LoadSpec& l) { return l.think_ms; })) {
     o.think_ns = *ms * 1'000'000;
   }
   if (o.think_ns > 0 && o.mode != LoadMode::kClosed) {

@@ -136,10 +136,10 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios) {
   report.duration_ms = static_cast<double>(unix_now_ms() - started_ms);
   report.target = target_label;
   report.dialect = "seed";
-  report.options = {{"paths", cmd.paths},         {"target", cmd.target},
-                    {"api_version", cmd.api_version}, {"workers", cmd.workers},
-                    {"seed", cmd.seed},           {"time_scale", cmd.time_scale},
-                    {"run_id", options.run_id},   {"load", resolved.recorded}};
+  report.options = {
+      {"paths", cmd.paths},       {"target", cmd.target},     {"api_version", cmd.api_version},
+      {"workers", cmd.workers},   {"seed", cmd.seed},         {"time_scale", cmd.time_scale},
+      {"run_id", options.run_id}, {"load", resolved.recorded}};
   report.load->thresholds = evaluate_thresholds(report, resolved.thresholds);
   if (unreachable(report)) {
     report.exit_code = kExitUnreachable;

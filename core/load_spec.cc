@@ -19,13 +19,14 @@ class LoadParser {
     LoadSpec spec;
     if (!v.is_object()) fail(p, "an object");
     static const std::vector<std::string> kKeys = {
-        "vus",    "think_ms", "rate",       "arrival", "max_inflight", "duration_ms", "iterations",
-        "warmup_ms", "stages", "weight", "thresholds", "mix"};
+        "vus",        "think_ms",  "rate",   "arrival", "max_inflight", "duration_ms",
+        "iterations", "warmup_ms", "stages", "weight",  "thresholds",   "mix"};
     for (const auto& [key, value] : v.items()) {
       if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-        fail(at(p, key), "one of the keys \"vus\", \"think_ms\", \"rate\", \"arrival\", "
-                         "\"max_inflight\", \"duration_ms\", \"iterations\", \"warmup_ms\", "
-                         "\"stages\", \"weight\", \"thresholds\", \"mix\"");
+        fail(at(p, key),
+             "one of the keys \"vus\", \"think_ms\", \"rate\", \"arrival\", "
+             "\"max_inflight\", \"duration_ms\", \"iterations\", \"warmup_ms\", "
+             "\"stages\", \"weight\", \"thresholds\", \"mix\"");
       }
     }
     if (const json* x = find(v, "vus")) spec.vus = integer(*x, at(p, "vus"), 1, kLoadMaxVus);
@@ -120,7 +121,8 @@ class LoadParser {
         fail(sp, "an object with exactly the keys \"duration_ms\" and \"target\"");
       }
       LoadStage stage;
-      stage.duration_ms = integer(s.at("duration_ms"), at(sp, "duration_ms"), 1, kLoadMaxDurationMs);
+      stage.duration_ms =
+          integer(s.at("duration_ms"), at(sp, "duration_ms"), 1, kLoadMaxDurationMs);
       stage.target = number(s.at("target"), at(sp, "target"), 0, kLoadMaxRate);
       out.push_back(stage);
     }
@@ -136,7 +138,8 @@ class LoadParser {
       const json& e = v[i];
       if (!e.is_object() || !e.contains("file")) fail(ep, "an object with the key \"file\"");
       for (const auto& [key, value] : e.items()) {
-        if (key != "file" && key != "weight") fail(at(ep, key), "one of the keys \"file\", \"weight\"");
+        if (key != "file" && key != "weight")
+          fail(at(ep, key), "one of the keys \"file\", \"weight\"");
       }
       if (!e.at("file").is_string() || e.at("file").get<std::string>().empty()) {
         fail(at(ep, "file"), "a non-empty path to a scenario file");

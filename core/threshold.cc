@@ -9,7 +9,7 @@
 namespace ixh {
 namespace {
 
-constexpr std::array<std::string_view, 8> kStatistics = {"p50", "p90",  "p95",  "p99",
+constexpr std::array<std::string_view, 8> kStatistics = {"p50",  "p90", "p95",  "p99",
                                                          "p999", "max", "mean", "min"};
 // Latencies of DESIGN.md §8 that are measured from a start, and so also exist `_corrected`.
 constexpr std::array<std::string_view, 6> kCorrectable = {
@@ -19,11 +19,20 @@ constexpr std::array<std::string_view, 3> kOtherTimes = {"inter_event_gap", "sch
 constexpr std::array<std::string_view, 5> kStepKinds = {"get", "stream", "poll", "chain",
                                                         "iteration"};
 constexpr std::array<std::string_view, 3> kRates = {"errors", "dropped", "checks"};
-constexpr std::array<std::string_view, 14> kCounters = {
-    "requests",      "events",            "bytes",         "errors",
-    "checks_passed", "checks_failed",     "resumes_attempted",
-    "resumes_succeeded", "events_lost",   "events_duplicated",
-    "iterations",    "iterations_interrupted", "dropped", "arrivals"};
+constexpr std::array<std::string_view, 14> kCounters = {"requests",
+                                                        "events",
+                                                        "bytes",
+                                                        "errors",
+                                                        "checks_passed",
+                                                        "checks_failed",
+                                                        "resumes_attempted",
+                                                        "resumes_succeeded",
+                                                        "events_lost",
+                                                        "events_duplicated",
+                                                        "iterations",
+                                                        "iterations_interrupted",
+                                                        "dropped",
+                                                        "arrivals"};
 constexpr std::array<std::string_view, 7> kErrorClasses = {
     "connect", "timeout", "http_status", "protocol", "sse_parse", "check_failed", "cancelled"};
 

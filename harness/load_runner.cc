@@ -17,8 +17,7 @@ struct WorkerResult {
   RunReport metrics;  // histograms and counters only
   std::vector<ScenarioTally> tallies;
   std::vector<WorkerSecond> seconds;
-  std::uint64_t iterations = 0, interrupted = 0, warmup_iterations = 0, arrivals = 0,
-                dropped = 0;
+  std::uint64_t iterations = 0, interrupted = 0, warmup_iterations = 0, arrivals = 0, dropped = 0;
   std::int64_t measured_ns = 0;
 };
 
@@ -51,8 +50,8 @@ WorkerPlan make_plan(const LoadOptions& o, std::size_t w) {
       const RateProfile rate = load_profile(o, o.rate);
       plan.end_ns = rate.end_ns();
       if (o.poisson) {
-        plan.pacer = std::make_unique<PoissonPacer>(rate.scaled(1.0 / n),
-                                                    o.seed * 1'000'003ULL + w);
+        plan.pacer =
+            std::make_unique<PoissonPacer>(rate.scaled(1.0 / n), o.seed * 1'000'003ULL + w);
       } else {
         // Interleaved phases: the workers' arrivals together are evenly spaced.
         plan.pacer =
@@ -152,8 +151,8 @@ RateProfile load_profile(const LoadOptions& o, double start_level) {
       level = s.target;
     }
   } else {
-    segments.push_back({o.duration_ns > 0 ? o.duration_ns : kUnboundedNs, start_level,
-                        start_level});
+    segments.push_back(
+        {o.duration_ns > 0 ? o.duration_ns : kUnboundedNs, start_level, start_level});
   }
   return RateProfile(std::move(segments));
 }

@@ -18,9 +18,9 @@ namespace ixh {
 // flags into this value (cli/load_flags.h) and passes it down; nothing else sets it.
 struct LoadOptions {
   LoadMode mode = LoadMode::kClosed;
-  std::int64_t vus = 0;      // closed and paced: users (the start level when stages ramp them)
-  double rate = 0;           // open and paced: arrivals per second (the start level with stages)
-  bool poisson = false;      // open and paced: Poisson rather than evenly spaced arrivals
+  std::int64_t vus = 0;  // closed and paced: users (the start level when stages ramp them)
+  double rate = 0;       // open and paced: arrivals per second (the start level with stages)
+  bool poisson = false;  // open and paced: Poisson rather than evenly spaced arrivals
   std::int64_t max_inflight = 1000;  // open loop
   std::int64_t think_ns = 0;         // closed loop: pause between a user's iterations
   std::int64_t duration_ns = -1;     // measured part; -1: given by stages or iterations

@@ -65,8 +65,7 @@ void LoadScheduler::start() {
     ramp();
   }
   end_timer_ = transport_.schedule(t0_ + plan_.end_ns, [this] { stop(false); });
-  second_timer_ =
-      transport_.schedule(t0_ + plan_.warmup_ns + kNsPerS, [this] { tick_second(); });
+  second_timer_ = transport_.schedule(t0_ + plan_.warmup_ns + kNsPerS, [this] { tick_second(); });
   progress_timer_ = transport_.schedule(t0_ + kProgressEveryNs, [this] { tick_progress(); });
   if (exhausted()) begin_drain();
 }
@@ -258,15 +257,14 @@ void LoadScheduler::finish_if_drained() {
 void LoadScheduler::complete() {
   done_ = true;
   if (stopped_at_ < 0) stopped_at_ = now();
-  for (TimerId t : {ramp_timer_, end_timer_, second_timer_, progress_timer_, arrival_timer_,
-                    grace_timer_}) {
+  for (TimerId t :
+       {ramp_timer_, end_timer_, second_timer_, progress_timer_, arrival_timer_, grace_timer_}) {
     if (t != 0) transport_.cancel_timer(t);
   }
   // The last, partial second, if anything happened in it.
   const Counters& c = measured_.counters();
-  if (c.requests != last_requests_ || c.events != last_events_ ||
-      iterations_ != last_iterations_ || dropped_ != last_dropped_ ||
-      measured_.window()->latency.count() > 0) {
+  if (c.requests != last_requests_ || c.events != last_events_ || iterations_ != last_iterations_ ||
+      dropped_ != last_dropped_ || measured_.window()->latency.count() > 0) {
     record_second();
   }
   publish();

@@ -34,7 +34,8 @@ class Metrics {
   // A view for one load iteration (harness/load_scheduler.h): records into `sink`, and records
   // every latency a second time as `<metric>_corrected`, `schedule_lag_ns` longer (measured from
   // the iteration's intended start, DESIGN.md §8). `sink` must outlive the view.
-  Metrics(Metrics& sink, std::int64_t schedule_lag_ns) : sink_(&sink), lag_us_(schedule_lag_ns / 1000) {}
+  Metrics(Metrics& sink, std::int64_t schedule_lag_ns)
+      : sink_(&sink), lag_us_(schedule_lag_ns / 1000) {}
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
   Metrics(Metrics&&) = default;

@@ -61,7 +61,8 @@ class ConstantPacer final : public Pacer {
 // expected-arrival units, mapped back to time (the time-change theorem), from a seeded PRNG.
 class PoissonPacer final : public Pacer {
  public:
-  PoissonPacer(RateProfile profile, std::uint64_t seed) : profile_(std::move(profile)), rng_(seed) {}
+  PoissonPacer(RateProfile profile, std::uint64_t seed)
+      : profile_(std::move(profile)), rng_(seed) {}
   std::int64_t next_ns() override;
 
  private:

@@ -74,8 +74,8 @@ void ScenarioTally::write_steps(ScenarioReport& out) const {
     r.interaction = s.interaction;
     r.duration_ms = s.runs > 0 ? s.total_ms / static_cast<double>(s.runs) : 0;
     for (const CheckTally& c : s.checks) {
-      const std::string tally = std::to_string(c.failed) + " of " +
-                                std::to_string(c.passed + c.failed) + " iterations";
+      const std::string tally =
+          std::to_string(c.failed) + " of " + std::to_string(c.passed + c.failed) + " iterations";
       if (c.failed > 0) {
         CheckRecord rec = *c.first_failure;
         rec.actual += " (failed in " + tally + ")";

@@ -340,8 +340,9 @@ class Printer {
          format_thousandths(std::llround(l.warmup_s * 1e3)) + " s of warm-up");
     std::string its = "  iterations:  " + std::to_string(l.iterations);
     if (l.measured_s > 0) {
-      its += " (" + format_thousandths(std::llround(static_cast<double>(l.iterations) /
-                                                    l.measured_s * 1000)) +
+      its += " (" +
+             format_thousandths(
+                 std::llround(static_cast<double>(l.iterations) / l.measured_s * 1000)) +
              "/s)";
     }
     its += ", " + std::to_string(l.iterations_interrupted) + " interrupted, " +
@@ -361,8 +362,8 @@ class Printer {
     Line();
     Line(Paint("Thresholds", "1"));
     for (const ThresholdResult& t : l.thresholds) {
-      Line(Status(t.passed) + "  " + Escape(t.expression) + "  actual " + Escape(t.actual) +
-           "  (" + Escape(t.source) + ")");
+      Line(Status(t.passed) + "  " + Escape(t.expression) + "  actual " + Escape(t.actual) + "  (" +
+           Escape(t.source) + ")");
     }
   }
 

@@ -417,10 +417,9 @@ LoadReport ReadLoad(const Json& v, const std::string& p) {
     const Json& t = v["thresholds"][i];
     const std::string ip = Child(tp, i);
     ExpectKeys(t, ip, {"expression", "source", "passed", "actual"});
-    l.thresholds.push_back({String(t["expression"], Child(ip, "expression")),
-                            String(t["source"], Child(ip, "source")),
-                            Bool(t["passed"], Child(ip, "passed")),
-                            String(t["actual"], Child(ip, "actual"))});
+    l.thresholds.push_back(
+        {String(t["expression"], Child(ip, "expression")), String(t["source"], Child(ip, "source")),
+         Bool(t["passed"], Child(ip, "passed")), String(t["actual"], Child(ip, "actual"))});
   }
   const std::string sp = Child(p, "timeseries");
   if (!v["timeseries"].is_array()) Fail(sp, "expected an array, got " + Show(v["timeseries"]));
@@ -436,7 +435,7 @@ LoadReport ReadLoad(const Json& v, const std::string& p) {
                    std::numeric_limits<std::int64_t>::max());
     previous = t.second;
     const std::pair<const char*, std::uint64_t*> counts[] = {
-        {"requests", &t.requests}, {"events", &t.events},         {"errors", &t.errors},
+        {"requests", &t.requests},     {"events", &t.events},   {"errors", &t.errors},
         {"iterations", &t.iterations}, {"dropped", &t.dropped},
     };
     for (const auto& [key, field] : counts) *field = Unsigned(o[key], Child(ip, key));
@@ -523,11 +522,10 @@ RunReport read_json_report(const Json& doc) {
                 "dialect", "options", "partial", "exit_code", "scenarios", "metrics", "counters",
                 "load", "summary"});
   } else {
-    ExpectKeys(
-        doc, root,
-        {"schema", "schema_version", "ixh_version", "started_at", "duration_ms", "target",
-         "dialect", "options", "partial", "exit_code", "scenarios", "metrics", "counters",
-         "summary"});
+    ExpectKeys(doc, root,
+               {"schema", "schema_version", "ixh_version", "started_at", "duration_ms", "target",
+                "dialect", "options", "partial", "exit_code", "scenarios", "metrics", "counters",
+                "summary"});
   }
   if (String(doc["schema"], "/schema") != kRunReportSchemaName) {
     Fail("/schema",

@@ -74,8 +74,8 @@ struct RunReport {
   MetricHistograms metrics;
   Counters counters;
   std::optional<LoadReport> load;  // load runs only
-  bool partial = false;  // stopped early (SIGINT); the numbers cover what ran
-  int exit_code = 0;     // what ixh exits with for this report (DESIGN.md §9)
+  bool partial = false;            // stopped early (SIGINT); the numbers cover what ran
+  int exit_code = 0;               // what ixh exits with for this report (DESIGN.md §9)
 
   std::uint64_t checks_failed() const;
 };

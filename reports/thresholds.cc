@@ -89,20 +89,34 @@ ThresholdResult evaluate(const RunReport& report, const SourcedThreshold& st) {
     case Threshold::Kind::kCounter: {
       std::uint64_t v = 0;
       const std::string& m = t.metric;
-      if (m == "requests") v = c.requests;
-      else if (m == "events") v = c.events;
-      else if (m == "bytes") v = c.bytes;
-      else if (m == "errors") v = error_total(c);
-      else if (m == "checks_passed") v = c.checks_passed;
-      else if (m == "checks_failed") v = c.checks_failed;
-      else if (m == "resumes_attempted") v = c.resumes_attempted;
-      else if (m == "resumes_succeeded") v = c.resumes_succeeded;
-      else if (m == "events_lost") v = c.events_lost;
-      else if (m == "events_duplicated") v = c.events_duplicated;
-      else if (m == "iterations") v = load.iterations;
-      else if (m == "iterations_interrupted") v = load.iterations_interrupted;
-      else if (m == "dropped") v = load.dropped;
-      else if (m == "arrivals") v = load.arrivals;
+      if (m == "requests")
+        v = c.requests;
+      else if (m == "events")
+        v = c.events;
+      else if (m == "bytes")
+        v = c.bytes;
+      else if (m == "errors")
+        v = error_total(c);
+      else if (m == "checks_passed")
+        v = c.checks_passed;
+      else if (m == "checks_failed")
+        v = c.checks_failed;
+      else if (m == "resumes_attempted")
+        v = c.resumes_attempted;
+      else if (m == "resumes_succeeded")
+        v = c.resumes_succeeded;
+      else if (m == "events_lost")
+        v = c.events_lost;
+      else if (m == "events_duplicated")
+        v = c.events_duplicated;
+      else if (m == "iterations")
+        v = load.iterations;
+      else if (m == "iterations_interrupted")
+        v = load.iterations_interrupted;
+      else if (m == "dropped")
+        v = load.dropped;
+      else if (m == "arrivals")
+        v = load.arrivals;
       else if (m.rfind("errors.", 0) == 0) {
         const auto it = c.errors.find(m.substr(7));
         v = it == c.errors.end() ? 0 : it->second;

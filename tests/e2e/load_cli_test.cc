@@ -77,8 +77,8 @@ TEST(LoadCliTest, FailingThresholdExitsOne) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
   const std::string file = tmp.write("load.json", kLoadScenario);
-  const ProcessResult r = run_ixh({"run", file, "--rate", "20/s", "--iterations", "4",
-                                   "--duration", "20s", "--quiet", "--threshold", "requests<1"},
+  const ProcessResult r = run_ixh({"run", file, "--rate", "20/s", "--iterations", "4", "--duration",
+                                   "20s", "--quiet", "--threshold", "requests<1"},
                                   Millis(30000));
   ASSERT_TRUE(r.exit_code.has_value()) << r.err;
   EXPECT_EQ(*r.exit_code, 1) << r.out << r.err;

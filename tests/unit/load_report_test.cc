@@ -70,9 +70,11 @@ TEST(LoadReportTest, ReaderRejectsABrokenLoadSection) {
   const nlohmann::json good = nlohmann::json::parse(WriteJson(LoadRunReport()));
   const std::pair<std::string, std::function<void(nlohmann::json&)>> cases[] = {
       {"/load/mode", [](nlohmann::json& d) { d["load"]["mode"] = "sideways"; }},
-      {"/load/timeseries/1/second", [](nlohmann::json& d) { d["load"]["timeseries"][1]["second"] = 1; }},
+      {"/load/timeseries/1/second",
+       [](nlohmann::json& d) { d["load"]["timeseries"][1]["second"] = 1; }},
       {"/load/extra", [](nlohmann::json& d) { d["load"]["extra"] = 1; }},
-      {"/load/thresholds/0/passed", [](nlohmann::json& d) { d["load"]["thresholds"][0]["passed"] = "yes"; }},
+      {"/load/thresholds/0/passed",
+       [](nlohmann::json& d) { d["load"]["thresholds"][0]["passed"] = "yes"; }},
       {"/load/dropped", [](nlohmann::json& d) { d["load"]["dropped"] = -1; }},
   };
   for (const auto& [pointer, change] : cases) {
@@ -97,7 +99,8 @@ TEST(LoadReportTest, ConsoleShowsTheLoadAndEachThreshold) {
   EXPECT_THAT(text, HasSubstr("iterations:  597 (199/s), 1 interrupted, 201 in warm-up"));
   EXPECT_THAT(text, HasSubstr("arrivals:    600, dropped 2"));
   EXPECT_THAT(text, HasSubstr("PASS  p99(ttfe)<250ms  actual 12.5ms  (cli)"));
-  EXPECT_THAT(text, HasSubstr("FAIL  rate(errors)<0.1%  actual 0.25%  (scenarios/load/mixed.json)"));
+  EXPECT_THAT(text,
+              HasSubstr("FAIL  rate(errors)<0.1%  actual 0.25%  (scenarios/load/mixed.json)"));
   EXPECT_THAT(text, HasSubstr("1 of 2 thresholds failed"));
 }
 

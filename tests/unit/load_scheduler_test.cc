@@ -50,7 +50,8 @@ TEST(PacerTest, ConstantArrivalsAreEvenlySpacedAndExactlyCounted) {
   const std::vector<std::int64_t> t = Drain(p);
   ASSERT_EQ(t.size(), 1000u);
   EXPECT_EQ(t.front(), 0);
-  for (std::size_t i = 1; i < t.size(); ++i) EXPECT_LE(std::abs(t[i] - t[i - 1] - 10 * kMs), 1) << i;
+  for (std::size_t i = 1; i < t.size(); ++i)
+    EXPECT_LE(std::abs(t[i] - t[i - 1] - 10 * kMs), 1) << i;
 }
 
 TEST(PacerTest, ConstantPhasesInterleaveWorkers) {
@@ -370,8 +371,8 @@ TEST_F(LoadSchedulerTest, CorrectedLatencyShowsTheStallThatMeasuredLatencyHides)
   });
   WorkerPlan plan = Plan(LoadMode::kPaced);
   plan.pacer = std::make_unique<ConstantPacer>(Flat(100, kCycles * 5 * kS), 0.0);
-  plan.users = std::make_unique<RateProfile>(
-      std::vector<RateProfile::Segment>{{kCycles * 5 * kS, 1, 1}});
+  plan.users =
+      std::make_unique<RateProfile>(std::vector<RateProfile::Segment>{{kCycles * 5 * kS, 1, 1}});
   plan.end_ns = kCycles * 5 * kS;
   auto s = Make(std::move(plan));
   s->start();
@@ -388,7 +389,8 @@ TEST_F(LoadSchedulerTest, CorrectedLatencyShowsTheStallThatMeasuredLatencyHides)
   }
   std::sort(expected.begin(), expected.end());
   const auto nearest_rank = [&](double p) {
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(expected.size())));
+    const auto rank =
+        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(expected.size())));
     return expected[std::max<std::size_t>(rank, 1) - 1];
   };
   const Histogram corrected = Hist(*s, "get", "latency_corrected");

@@ -1,11 +1,12 @@
 // Threshold parsing (core/threshold.h) and evaluation (reports/thresholds.h).
 
+#include "core/threshold.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "core/threshold.h"
 #include "reports/thresholds.h"
 
 namespace ixh {
@@ -44,9 +45,9 @@ TEST(ThresholdParseTest, PercentilesOfMetricsWithUnits) {
   EXPECT_EQ(t.op, Threshold::Op::kGe);
   EXPECT_DOUBLE_EQ(t.value, 800);
   EXPECT_EQ(Parse("mean(poll_to_terminal)>1ms").op, Threshold::Op::kGt);
-  for (const char* s : {"p50(latency)<1ms", "p90(ttfb)<1ms", "p95(ttft)<1ms",
-                        "p99(inter_event_gap)<1ms", "min(iteration.iteration_duration)<1s",
-                        "p99(resume_latency_corrected)<2s"}) {
+  for (const char* s :
+       {"p50(latency)<1ms", "p90(ttfb)<1ms", "p95(ttft)<1ms", "p99(inter_event_gap)<1ms",
+        "min(iteration.iteration_duration)<1s", "p99(resume_latency_corrected)<2s"}) {
     Parse(s);
   }
 }
@@ -110,9 +111,9 @@ std::vector<ThresholdResult> Eval(const RunReport& r, const std::vector<std::str
 }
 
 TEST(ThresholdEvalTest, PercentilesOverOneOrEveryStepKind) {
-  const auto res = Eval(Sample(), {"p99(stream.ttfe)<1ms", "p99(stream.ttfe)<990us",
-                                   "max(stream.ttfe)<=1ms", "p50(ttfe)<100us",
-                                   "mean(stream.ttfe)>0.5ms"});
+  const auto res =
+      Eval(Sample(), {"p99(stream.ttfe)<1ms", "p99(stream.ttfe)<990us", "max(stream.ttfe)<=1ms",
+                      "p50(ttfe)<100us", "mean(stream.ttfe)>0.5ms"});
   ASSERT_EQ(res.size(), 5u);
   EXPECT_TRUE(res[0].passed);
   EXPECT_EQ(res[0].actual, "990us");
