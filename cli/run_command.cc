@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "cli/load_run.h"
 #include "cli/scenario_dialect.h"
 #include "cli/signals.h"
 #include "cli/target_url.h"
@@ -84,6 +85,7 @@ void RunCommand::add_to(CLI::App& app) {
   cmd->add_flag("--no-probes", no_probes,
                 "Skip the protocol probes (unknown id, last_event_id without stream)");
   cmd->add_flag("--verbose", verbose, "List passing checks too");
+  load.add_to(*cmd);
 }
 
 int RunCommand::run() {
@@ -105,6 +107,7 @@ int RunCommand::run() {
   const std::vector<Scenario> scenarios = paths.empty() ? std::vector<Scenario>{}
                                           : told        ? load_scenarios_for(paths, *told, "run")
                                                         : load_scenarios(paths);
+  if (wants_load(load, scenarios)) return run_load_command(*this, scenarios, told);
 
   SteadyClock clock;
   RunOptions options;

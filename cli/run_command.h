@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/load_flags.h"
+
 namespace ixh::cli {
 
 // `ixh run PATH... [--target URL] [--id ID]... [--json FILE]`: runs every scenario's steps once
@@ -23,6 +25,7 @@ struct RunCommand {
   bool no_probes = false;
   bool verbose = false;
   std::int64_t stream_timeout_ms = 30000;
+  LoadFlags load;  // any of them (or a scenario's load block) makes the run a load run
 
   // Called by main while building the command line.
   void add_to(CLI::App& app);

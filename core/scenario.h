@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/interaction.h"
+#include "core/load_spec.h"
 
 namespace ixh {
 
@@ -97,7 +98,8 @@ struct Scenario {
   std::string file;
   std::string sha256;  // of the file bytes, so reports can tell which version ran
   std::vector<InteractionTemplate> interactions;
-  std::vector<Step> steps;  // empty: the scenario only scripts the mock
+  std::vector<Step> steps;       // empty: the scenario only scripts the mock
+  std::optional<LoadSpec> load;  // how `ixh run` runs it as load (docs/load.md)
 };
 
 }  // namespace ixh

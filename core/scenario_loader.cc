@@ -151,8 +151,21 @@ class DocumentParser {
     Scenario scenario;
     scenario.file = file_;
     expect_object(doc, "");
-    check_keys(doc, "", {"$schema", "name", "description", "interactions", "steps"});
-    require_key(doc, "", "interactions");
+    check_keys(doc, "", {"$schema", "name", "description", "interactions", "steps", "load"});
+    if (const json* l = find(doc, "load")) scenario.load = parse_load_spec(*l, file_, "/load");
+    // A mixed load profile may only name other files, which bring their own interactions.
+    if (!scenario.load || scenario.load->mix.empty() || doc.contains("interactions")) {
+      require_key(doc, "", "interactions");
+    } else {
+      if (const json* v = find(doc, "$schema")) get_string(*v, "/$schema", false);
+      scenario.name = fs::path(file_).stem().string();
+      if (const json* v = find(doc, "name")) scenario.name = get_string(*v, "/name", true);
+      if (const json* v = find(doc, "description")) {
+        scenario.description = get_string(*v, "/description", false);
+      }
+      if (find(doc, "steps")) fail("/steps", "no steps in a file whose load block has a \"mix\"");
+      return scenario;
+    }
     if (const json* v = find(doc, "$schema")) get_string(*v, "/$schema", false);
     if (const json* v = find(doc, "name")) {
       scenario.name = get_string(*v, "/name", true);

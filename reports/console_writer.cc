@@ -152,6 +152,7 @@ class Printer {
     Scenarios(report);
     Metrics(report);
     CountersSection(report.counters);
+    if (report.load) LoadSection(*report.load);
     Verdict(report);
   }
 
@@ -327,6 +328,45 @@ class Printer {
     }
   }
 
+  // Load runs: how the load ran, the thresholds and the per-second series in brief.
+  void LoadSection(const LoadReport& l) {
+    Line();
+    Line(Paint("Load", "1"));
+    std::string mode = "  mode:        " + Escape(l.mode) + " loop";
+    if (!l.arrival.empty()) mode += ", " + Escape(l.arrival) + " arrivals";
+    mode += ", " + Plural(static_cast<std::uint64_t>(l.workers), "worker", "workers");
+    Line(mode);
+    Line("  measured:    " + format_thousandths(std::llround(l.measured_s * 1e3)) + " s after " +
+         format_thousandths(std::llround(l.warmup_s * 1e3)) + " s of warm-up");
+    std::string its = "  iterations:  " + std::to_string(l.iterations);
+    if (l.measured_s > 0) {
+      its += " (" +
+             format_thousandths(
+                 std::llround(static_cast<double>(l.iterations) / l.measured_s * 1000)) +
+             "/s)";
+    }
+    its += ", " + std::to_string(l.iterations_interrupted) + " interrupted, " +
+           std::to_string(l.warmup_iterations) + " in warm-up";
+    Line(its);
+    if (l.mode != "closed") {
+      Line("  arrivals:    " + std::to_string(l.arrivals) + ", dropped " +
+           std::to_string(l.dropped));
+    }
+    if (!l.timeseries.empty()) {
+      std::uint64_t peak = 0;
+      for (const TimePoint& p : l.timeseries) peak = std::max(peak, p.requests);
+      Line("  per second:  " + std::to_string(l.timeseries.size()) +
+           " points in the JSON report; peak " + std::to_string(peak) + " requests/s");
+    }
+    if (l.thresholds.empty()) return;
+    Line();
+    Line(Paint("Thresholds", "1"));
+    for (const ThresholdResult& t : l.thresholds) {
+      Line(Status(t.passed) + "  " + Escape(t.expression) + "  actual " + Escape(t.actual) + "  (" +
+           Escape(t.source) + ")");
+    }
+  }
+
   void Verdict(const RunReport& r) {
     const ReportSummary s = summarize(r);
     const std::uint64_t total = s.checks_passed + s.checks_failed;
@@ -339,8 +379,17 @@ class Printer {
       line += Plural(s.scenarios, "scenario", "scenarios") + ", " +
               Plural(s.checks_passed, "check", "checks") + " passed";
     }
+    std::uint64_t thresholds_failed = 0;
+    if (r.load) {
+      for (const ThresholdResult& t : r.load->thresholds) thresholds_failed += t.passed ? 0 : 1;
+    }
+    if (thresholds_failed > 0) {
+      line += "; " + std::to_string(thresholds_failed) + " of " +
+              Plural(r.load->thresholds.size(), "threshold", "thresholds") + " failed";
+    }
     // Say why the exit code is not 0 when the failed checks do not already say it.
-    if (r.exit_code != 0 && !(r.exit_code == 1 && (s.checks_failed != 0 || r.partial))) {
+    if (r.exit_code != 0 &&
+        !(r.exit_code == 1 && (s.checks_failed != 0 || r.partial || thresholds_failed > 0))) {
       line +=
           "; exit code " + std::to_string(r.exit_code) + " (" + ExitCodeMeaning(r.exit_code) + ")";
     }

@@ -105,6 +105,47 @@ OrderedJson CountersJson(const Counters& c) {
   return j;
 }
 
+OrderedJson LoadJson(const LoadReport& l) {
+  OrderedJson j = OrderedJson::object();
+  j["mode"] = l.mode;
+  j["arrival"] = l.arrival;
+  j["workers"] = l.workers;
+  j["measured_s"] = l.measured_s;
+  j["warmup_s"] = l.warmup_s;
+  j["iterations"] = l.iterations;
+  j["iterations_interrupted"] = l.iterations_interrupted;
+  j["warmup_iterations"] = l.warmup_iterations;
+  j["arrivals"] = l.arrivals;
+  j["dropped"] = l.dropped;
+  OrderedJson thresholds = OrderedJson::array();
+  for (const ThresholdResult& t : l.thresholds) {
+    OrderedJson o = OrderedJson::object();
+    o["expression"] = t.expression;
+    o["source"] = t.source;
+    o["passed"] = t.passed;
+    o["actual"] = t.actual;
+    thresholds.push_back(std::move(o));
+  }
+  j["thresholds"] = std::move(thresholds);
+  OrderedJson series = OrderedJson::array();
+  for (const TimePoint& p : l.timeseries) {
+    OrderedJson o = OrderedJson::object();
+    o["second"] = p.second;
+    o["requests"] = p.requests;
+    o["events"] = p.events;
+    o["errors"] = p.errors;
+    o["iterations"] = p.iterations;
+    o["dropped"] = p.dropped;
+    o["latency_p50_us"] = p.latency_p50_us;
+    o["latency_p99_us"] = p.latency_p99_us;
+    o["ttfe_p50_us"] = p.ttfe_p50_us;
+    o["ttfe_p99_us"] = p.ttfe_p99_us;
+    series.push_back(std::move(o));
+  }
+  j["timeseries"] = std::move(series);
+  return j;
+}
+
 std::string Dump(const OrderedJson& j) {
   return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
@@ -348,6 +389,70 @@ Counters ReadCounters(const Json& v, const std::string& p) {
   return c;
 }
 
+LoadReport ReadLoad(const Json& v, const std::string& p) {
+  ExpectKeys(v, p,
+             {"mode", "arrival", "workers", "measured_s", "warmup_s", "iterations",
+              "iterations_interrupted", "warmup_iterations", "arrivals", "dropped", "thresholds",
+              "timeseries"});
+  LoadReport l;
+  l.mode = String(v["mode"], Child(p, "mode"));
+  if (l.mode != "closed" && l.mode != "open" && l.mode != "paced") {
+    Fail(Child(p, "mode"), "expected \"closed\", \"open\" or \"paced\", got " + Show(v["mode"]));
+  }
+  l.arrival = String(v["arrival"], Child(p, "arrival"));
+  l.workers = Int(v["workers"], Child(p, "workers"), 1, 256);
+  l.measured_s = Number(v["measured_s"], Child(p, "measured_s"));
+  l.warmup_s = Number(v["warmup_s"], Child(p, "warmup_s"));
+  const std::pair<const char*, std::uint64_t*> fields[] = {
+      {"iterations", &l.iterations},
+      {"iterations_interrupted", &l.iterations_interrupted},
+      {"warmup_iterations", &l.warmup_iterations},
+      {"arrivals", &l.arrivals},
+      {"dropped", &l.dropped},
+  };
+  for (const auto& [key, field] : fields) *field = Unsigned(v[key], Child(p, key));
+  const std::string tp = Child(p, "thresholds");
+  if (!v["thresholds"].is_array()) Fail(tp, "expected an array, got " + Show(v["thresholds"]));
+  for (std::size_t i = 0; i < v["thresholds"].size(); ++i) {
+    const Json& t = v["thresholds"][i];
+    const std::string ip = Child(tp, i);
+    ExpectKeys(t, ip, {"expression", "source", "passed", "actual"});
+    l.thresholds.push_back(
+        {String(t["expression"], Child(ip, "expression")), String(t["source"], Child(ip, "source")),
+         Bool(t["passed"], Child(ip, "passed")), String(t["actual"], Child(ip, "actual"))});
+  }
+  const std::string sp = Child(p, "timeseries");
+  if (!v["timeseries"].is_array()) Fail(sp, "expected an array, got " + Show(v["timeseries"]));
+  std::int64_t previous = 0;
+  for (std::size_t i = 0; i < v["timeseries"].size(); ++i) {
+    const Json& o = v["timeseries"][i];
+    const std::string ip = Child(sp, i);
+    ExpectKeys(o, ip,
+               {"second", "requests", "events", "errors", "iterations", "dropped", "latency_p50_us",
+                "latency_p99_us", "ttfe_p50_us", "ttfe_p99_us"});
+    TimePoint t;
+    t.second = Int(o["second"], Child(ip, "second"), previous + 1,
+                   std::numeric_limits<std::int64_t>::max());
+    previous = t.second;
+    const std::pair<const char*, std::uint64_t*> counts[] = {
+        {"requests", &t.requests},     {"events", &t.events},   {"errors", &t.errors},
+        {"iterations", &t.iterations}, {"dropped", &t.dropped},
+    };
+    for (const auto& [key, field] : counts) *field = Unsigned(o[key], Child(ip, key));
+    const std::pair<const char*, std::int64_t*> times[] = {
+        {"latency_p50_us", &t.latency_p50_us},
+        {"latency_p99_us", &t.latency_p99_us},
+        {"ttfe_p50_us", &t.ttfe_p50_us},
+        {"ttfe_p99_us", &t.ttfe_p99_us},
+    };
+    for (const auto& [key, field] : times) {
+      *field = Int(o[key], Child(ip, key), 0, Histogram::kMaxTrackable);
+    }
+    l.timeseries.push_back(t);
+  }
+  return l;
+}
+
 void CheckSummary(const Json& v, const std::string& p, const RunReport& report) {
   ExpectKeys(v, p, {"scenarios", "scenarios_failed", "checks_passed", "checks_failed"});
   const ReportSummary s = summarize(report);
@@ -390,6 +495,7 @@ OrderedJson run_report_to_json(const RunReport& report) {
   }
   j["metrics"] = std::move(metrics);
   j["counters"] = CountersJson(report.counters);
+  if (report.load) j["load"] = LoadJson(*report.load);
   const ReportSummary s = summarize(report);
   OrderedJson summary = OrderedJson::object();
   summary["scenarios"] = s.scenarios;
@@ -409,10 +515,18 @@ void JsonWriter::write(const RunReport& report, std::ostream& out) const {
 
 RunReport read_json_report(const Json& doc) {
   const std::string root;
-  ExpectKeys(
-      doc, root,
-      {"schema", "schema_version", "ixh_version", "started_at", "duration_ms", "target", "dialect",
-       "options", "partial", "exit_code", "scenarios", "metrics", "counters", "summary"});
+  // "load" is there for load runs only.
+  if (doc.is_object() && doc.contains("load")) {
+    ExpectKeys(doc, root,
+               {"schema", "schema_version", "ixh_version", "started_at", "duration_ms", "target",
+                "dialect", "options", "partial", "exit_code", "scenarios", "metrics", "counters",
+                "load", "summary"});
+  } else {
+    ExpectKeys(doc, root,
+               {"schema", "schema_version", "ixh_version", "started_at", "duration_ms", "target",
+                "dialect", "options", "partial", "exit_code", "scenarios", "metrics", "counters",
+                "summary"});
+  }
   if (String(doc["schema"], "/schema") != kRunReportSchemaName) {
     Fail("/schema",
          "expected \"" + std::string(kRunReportSchemaName) + "\", got " + Show(doc["schema"]));
@@ -442,6 +556,7 @@ RunReport read_json_report(const Json& doc) {
   }
   r.metrics = ReadMetrics(doc["metrics"], "/metrics");
   r.counters = ReadCounters(doc["counters"], "/counters");
+  if (doc.contains("load")) r.load = ReadLoad(doc["load"], "/load");
   CheckSummary(doc["summary"], "/summary", r);
   return r;
 }

@@ -25,6 +25,11 @@ inline constexpr std::string_view kRunReportSchemaName = "ixh.run_report";
 //    "counters": {"requests", "events", "bytes", "checks_passed", "checks_failed",
 //                 "resumes_attempted", "resumes_succeeded", "events_lost", "events_duplicated",
 //                 "errors": {"<class>": n}},
+//    "load" (load runs only): {"mode", "arrival", "workers", "measured_s", "warmup_s",
+//             "iterations", "iterations_interrupted", "warmup_iterations", "arrivals", "dropped",
+//             "thresholds": [{"expression", "source", "passed", "actual"}],
+//             "timeseries": [{"second", "requests", "events", "errors", "iterations", "dropped",
+//                             "latency_p50_us", "latency_p99_us", "ttfe_p50_us", "ttfe_p99_us"}]},
 //    "summary": {"scenarios", "scenarios_failed", "checks_passed", "checks_failed"}}
 // Keys appear in that order; the document is indented by two spaces, arrays of scalars (a
 // histogram bucket [index, count]) on one line, and ends with a newline. "passed", the metric

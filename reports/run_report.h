@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "reports/histogram.h"
+#include "reports/load_report.h"
 
 namespace ixh {
 
@@ -61,7 +63,7 @@ using MetricHistograms = std::map<std::string, std::map<std::string, Histogram>>
 
 // Everything one run produced: the plain value the harness fills and every writer reads.
 struct RunReport {
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   std::string ixh_version;
   std::string started_at;  // ISO 8601 UTC
   double duration_ms = 0;
@@ -71,8 +73,9 @@ struct RunReport {
   std::vector<ScenarioReport> scenarios;
   MetricHistograms metrics;
   Counters counters;
-  bool partial = false;  // stopped early (SIGINT); the numbers cover what ran
-  int exit_code = 0;     // what ixh exits with for this report (DESIGN.md §9)
+  std::optional<LoadReport> load;  // load runs only
+  bool partial = false;            // stopped early (SIGINT); the numbers cover what ran
+  int exit_code = 0;               // what ixh exits with for this report (DESIGN.md §9)
 
   std::uint64_t checks_failed() const;
 };

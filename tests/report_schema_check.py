@@ -56,7 +56,7 @@ BREAKAGES = [
     ("unknown top-level key", set_at(["extra"], 1)),
     ("missing counters", delete_at(["counters"])),
     ("other schema name", set_at(["schema"], "ixh.other")),
-    ("newer schema version", set_at(["schema_version"], 2)),
+    ("newer schema version", set_at(["schema_version"], 3)),
     ("duration as a string", set_at(["duration_ms"], "12")),
     ("partial as a number", set_at(["partial"], 1)),
     ("negative counter", set_at(["counters", "events"], -1)),

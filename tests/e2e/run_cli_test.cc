@@ -97,7 +97,7 @@ std::set<Triple> failed_checks(const json& report) {
 void expect_consistent(const json& r) {
   ASSERT_TRUE(r.is_object());
   EXPECT_EQ(r.at("schema"), "ixh.run_report");
-  EXPECT_EQ(r.at("schema_version"), 1);
+  EXPECT_EQ(r.at("schema_version"), 2);
   EXPECT_EQ(r.at("dialect"), "seed");
   std::uint64_t passed = 0;
   std::uint64_t failed = 0;

@@ -156,7 +156,7 @@ TEST(JsonWriterTest, MatchesGoldenForPassingPartialRun) {
 TEST(JsonWriterTest, StartsWithSchemaAndEndsWithNewline) {
   const std::string text = WriteJson(RunReport{});
   EXPECT_THAT(text, ::testing::StartsWith("{\n  \"schema\": \"ixh.run_report\",\n"
-                                          "  \"schema_version\": 1,\n"));
+                                          "  \"schema_version\": 2,\n"));
   EXPECT_THAT(text, ::testing::EndsWith("}\n"));
 }
 
@@ -262,7 +262,7 @@ TEST(ReadJsonReportTest, RejectsMalformedDocumentsNamingThePointer) {
       {"unknown key", [](json& d) { d["extra"] = 1; }, "at /extra:"},
       {"missing key", [](json& d) { d.erase("counters"); }, "at /counters: required key missing"},
       {"wrong schema", [](json& d) { d["schema"] = "other"; }, "at /schema:"},
-      {"newer version", [](json& d) { d["schema_version"] = 2; }, "at /schema_version:"},
+      {"newer version", [](json& d) { d["schema_version"] = 3; }, "at /schema_version:"},
       {"string for a number", [](json& d) { d["duration_ms"] = "12"; }, "at /duration_ms:"},
       {"options not an object", [](json& d) { d["options"] = json::array(); }, "at /options:"},
       {"fractional exit code", [](json& d) { d["exit_code"] = 1.5; }, "at /exit_code:"},

@@ -436,8 +436,9 @@ TEST(ScenarioLoaderTest, RejectsTopLevelNotAnObject) {
 
 TEST(ScenarioLoaderTest, RejectsUnknownTopLevelKey) {
   ExpectRejected(
-      "bad/top_unknown_key.json", "/load",
-      "one of the keys \"$schema\", \"name\", \"description\", \"interactions\", \"steps\"");
+      "bad/top_unknown_key.json", "/workload",
+      "one of the keys \"$schema\", \"name\", \"description\", \"interactions\", \"steps\", "
+      "\"load\"");
 }
 
 TEST(ScenarioLoaderTest, RejectsMissingInteractions) {
@@ -1115,7 +1116,7 @@ TEST(ScenarioLoaderTest, LoadsAFileOnceWhenPathsOverlap) {
 
 TEST(ScenarioLoaderTest, LoadsEveryGoodFixtureAsOneSet) {
   const std::vector<Scenario> scenarios = load_scenarios({Fixture("good")});
-  EXPECT_EQ(scenarios.size(), 8u);
+  EXPECT_EQ(scenarios.size(), 11u);
 }
 
 TEST(ScenarioLoaderTest, RejectsEmptyPathList) {

@@ -1,0 +1,137 @@
+// E2E tests of `ixh run` as a load run (docs/load.md), on the built binary against its embedded
+// mock: a short bounded run with thresholds and the JSON time series, threshold failures (exit 1)
+// and mistakes (exit 2), and SIGINT during a long run (exit 1, partial report). Every run is
+// bounded in time and count; nothing asserts speed.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/e2e/process.h"
+
+namespace ixh::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kLoadScenario[] = R"({
+  "interactions": {
+    "lg": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 0, "text": "hi"},
+                        {"after_ms": 0, "state": "COMPLETED"}]},
+    "ls": {"generate": {"chunks": 5, "bytes": 16, "every_ms": 20}}
+  },
+  "steps": [
+    {"get": "lg", "expect": {"status": 200, "state": "COMPLETED", "text": "hi"}},
+    {"stream": "ls", "timeout_ms": 10000, "expect": {"state": "COMPLETED", "events_min": 5}}
+  ],
+  "load": {"vus": 4, "duration_ms": 60000}
+})";
+
+bool sigint_blocked(pid_t pid) {
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  for (const std::string& line : lines_of(status)) {
+    if (line.rfind("SigBlk:", 0) != 0) continue;
+    const unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
+    return (mask & (1ull << (SIGINT - 1))) != 0;
+  }
+  return false;
+}
+
+TEST(LoadCliTest, ShortClosedRunPassesThresholdsAndWritesTheSeries) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("load.json", kLoadScenario);
+  const std::string report = tmp.file("run.json");
+  const ProcessResult r =
+      run_ixh({"run", file, "--vus", "3", "--iterations", "12", "--duration", "20s", "--quiet",
+               "--threshold", "checks>=100%", "--threshold", "rate(errors)<1%", "--threshold",
+               "p99(stream.ttfe_corrected)<10s", "--json", report},
+              Millis(30000));
+  ASSERT_TRUE(r.exit_code.has_value()) << r.err;
+  EXPECT_EQ(*r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  checks>=100%"));
+  EXPECT_THAT(r.out, HasSubstr("mode:        closed loop"));
+  const nlohmann::json j = nlohmann::json::parse(read_file(report));
+  EXPECT_EQ(j.at("partial"), false);
+  const nlohmann::json& load = j.at("load");
+  EXPECT_EQ(load.at("mode"), "closed");
+  EXPECT_EQ(load.at("iterations"), 12);
+  EXPECT_EQ(load.at("thresholds").size(), 3u);
+  EXPECT_GE(load.at("timeseries").size(), 1u);
+  std::uint64_t requests = 0;
+  for (const auto& p : load.at("timeseries")) requests += p.at("requests").get<std::uint64_t>();
+  // Per iteration: the GET, the stream and the GET after it.
+  EXPECT_EQ(requests, 36u);
+  EXPECT_EQ(j.at("counters").at("requests"), 36);
+  EXPECT_EQ(j.at("counters").at("checks_failed"), 0);
+  EXPECT_TRUE(j.at("metrics").at("stream").contains("ttfe_corrected"));
+  EXPECT_TRUE(j.at("metrics").at("iteration").contains("schedule_lag"));
+}
+
+TEST(LoadCliTest, FailingThresholdExitsOne) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("load.json", kLoadScenario);
+  const ProcessResult r = run_ixh({"run", file, "--rate", "20/s", "--iterations", "4", "--duration",
+                                   "20s", "--quiet", "--threshold", "requests<1"},
+                                  Millis(30000));
+  ASSERT_TRUE(r.exit_code.has_value()) << r.err;
+  EXPECT_EQ(*r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL  requests<1"));
+  EXPECT_THAT(r.out, HasSubstr("1 of 1 threshold failed"));
+}
+
+TEST(LoadCliTest, UnknownMetricAndBadValuesAreUsageErrors) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("load.json", kLoadScenario);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--threshold", "p99(ttfx)<250ms"}, "unknown metric \"ttfx\""},
+      {{"--threshold", "p99(ttfe)<250"}, "needs a unit"},
+      {{"--rate", "fast"}, "--rate"},
+      {{"--duration", "10"}, "--duration"},
+      {{"--stages", "30s-500"}, "--stages"},
+      {{"--arrival", "bursty", "--rate", "10/s"}, "--arrival"},
+      {{"--vus", "2", "--think", "10ms", "--rate", "5/s"}, "--think"},
+      {{"--vus", "0"}, "--vus"},
+  };
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args = {"run", file, "--quiet"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const ProcessResult r = run_ixh(args);
+    ASSERT_TRUE(r.exit_code.has_value()) << joined(args);
+    EXPECT_EQ(*r.exit_code, 2) << joined(args) << "\n" << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr(message)) << joined(args);
+  }
+}
+
+TEST(LoadCliTest, SigintDrainsAndWritesAPartialReport) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("load.json", kLoadScenario);
+  const std::string report = tmp.file("run.json");
+  Process run({"run", file, "--grace", "2s", "--json", report});
+  ASSERT_TRUE(run.spawned());
+  const auto deadline = SteadyClock::now() + Millis(5000);
+  while (!sigint_blocked(run.pid()) && SteadyClock::now() < deadline) run.pump(Millis(5));
+  ASSERT_TRUE(sigint_blocked(run.pid()));
+  run.pump(Millis(1500));
+  run.signal(SIGINT);
+  // A 60-second run: ending within 10 s means it stopped on the signal (2 s grace at most).
+  const std::optional<int> code = run.wait_exit(Millis(10000));
+  ASSERT_TRUE(code.has_value()) << "ixh run did not stop within 10 s of SIGINT";
+  EXPECT_EQ(*code, 1) << run.out() << run.err();
+  const nlohmann::json j = nlohmann::json::parse(read_file(report));
+  EXPECT_EQ(j.at("partial"), true);
+  EXPECT_EQ(j.at("exit_code"), 1);
+  EXPECT_GT(j.at("load").at("iterations").get<int>(), 0);
+  EXPECT_THAT(run.out(), HasSubstr("PARTIAL"));
+}
+
+}  // namespace
+}  // namespace ixh::e2e
