@@ -12,6 +12,12 @@
 #include "mock_server/worker_pool.h"
 
 namespace ixh::mock {
+namespace {
+
+// Requests one keep-alive connection may carry (nginx's keepalive_requests is 1000).
+constexpr std::size_t kKeepAliveMaxRequests = 10000;
+
+}  // namespace
 
 // cpp-httplib bakes a listen backlog of 5 into its shared library; bursts of connects then wait
 // seconds in SYN retries. The listening socket is protected, so re-listen it with a deeper queue.
@@ -61,6 +67,10 @@ bool MockServer::start(std::string& error) {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   svr.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  // The library closes a keep-alive connection after 5 requests by default, so a polling client
+  // reconnects every fifth GET: a new accept, a worker hand-off and a TCP handshake each time.
+  // Streams are unaffected (they send Connection: close).
+  svr.set_keep_alive_max_count(kKeepAliveMaxRequests);
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(5, 0);
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
