@@ -15,18 +15,19 @@
 //            interaction and judged by every protocol check.
 //   sse      back-to-back streams through StreamFetch: every event parsed, decoded and judged by
 //            every protocol check (compare events/s with wrk moving the same bytes).
-//   streams  `count` streams of ids <id>.s<i> opened at once and held for up to `hold` seconds:
-//            peak concurrent live streams, driver (and server) RSS per stream, time to first
-//            event, and with --gap-ms the lateness of each text delta against a script that
-//            sends one every gap-ms from the start (a mock `generate` block with start_ms 0),
-//            measured from the stream's first event (PENDING, sent the moment the mock
-//            creates the instance), and the error of every gap between consecutive deltas.
+//   streams  `count` streams of fresh ids <id>.r<run>s<i> opened at once and held for up to
+//            `hold` seconds: peak concurrent live streams, driver (and server) RSS per stream,
+//            time to first event, and with --gap-ms (servers that follow a script, i.e. the
+//            mock) the lateness of each text delta against its scripted time, which the mock
+//            writes into the event's update_time, and the error of every gap between
+//            consecutive deltas against gap-ms.
 // Load stops by itself after --duration / --hold; exit status 0 unless the run itself failed.
 
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -362,53 +363,66 @@ int run_streams(const Args& a, Engine& engine) {
   std::map<std::string, std::size_t> error_classes;
   std::vector<double> ttfe_ms, lateness_ms, gap_err_ms, gap_abs_err_ms;
   const std::int64_t t0 = engine.clock().now_ns();
+  // Engine clock (steady) to Unix time, to compare arrivals with the mock's scripted times.
+  const std::int64_t unix_offset_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count() -
+                                      engine.clock().now_ns();
   const auto hold_ms = static_cast<std::int64_t>(a.hold_s * 1000);
+  // Fresh instances every run: a mock replays a finished instance at once, which would measure
+  // nothing about live streams.
+  const std::string tag = std::to_string(getpid()) + "-" + std::to_string(t0 % 100000) + "-";
   for (std::size_t i = 0; i < n; ++i) {
     ixh::StreamFetch::Options opt;
     opt.timeout_ms = hold_ms;
-    slots[i].start(tap, target, a.id + ".s" + std::to_string(i), opt, [&](ixh::ObservedStream obs) {
-      ++done;
-      if (obs.saw_terminal() && obs.http.error == ixh::ErrorClass::kNone) {
-        ++complete;
-      } else if (obs.http.error == ixh::ErrorClass::kTimeout) {
-        ++timed_out;
-      } else {
-        ++errors;
-        ++error_classes[std::string(ixh::to_string(obs.http.error))];
-      }
-      if (obs.events.empty()) return;
-      ttfe_ms.push_back(static_cast<double>(obs.events.front().at_ns - obs.http.start_ns) / 1e6);
-      if (a.gap_ms <= 0) return;
-      // Text delta k (from 1) is scripted at start_ms + k * gap after the
-      // PENDING event, which the mock sends the moment it creates the instance.
-      const std::int64_t origin = obs.events.front().at_ns;
-      std::int64_t k = 0, prev = -1;
-      for (const auto& ev : obs.events) {
-        if (ev.decoded.kind != ixh::EventKind::kTextDelta) continue;
-        ++k;
-        lateness_ms.push_back(static_cast<double>(ev.at_ns - origin) / 1e6 -
-                              static_cast<double>(k) * a.gap_ms);
-        if (prev >= 0) {
-          const double err = static_cast<double>(ev.at_ns - prev) / 1e6 - a.gap_ms;
-          gap_err_ms.push_back(err);
-          gap_abs_err_ms.push_back(std::fabs(err));
-        }
-        prev = ev.at_ns;
-      }
-    });
+    slots[i].start(
+        tap, target, a.id + ".r" + tag + "s" + std::to_string(i), opt,
+        [&](ixh::ObservedStream obs) {
+          ++done;
+          if (obs.saw_terminal() && obs.http.error == ixh::ErrorClass::kNone) {
+            ++complete;
+          } else if (obs.http.error == ixh::ErrorClass::kTimeout) {
+            ++timed_out;
+          } else {
+            ++errors;
+            ++error_classes[std::string(ixh::to_string(obs.http.error))];
+          }
+          if (obs.events.empty()) return;
+          ttfe_ms.push_back(static_cast<double>(obs.events.front().at_ns - obs.http.start_ns) /
+                            1e6);
+          if (a.gap_ms <= 0) return;
+          std::int64_t prev = -1;
+          for (const auto& ev : obs.events) {
+            if (ev.decoded.kind != ixh::EventKind::kTextDelta) continue;
+            // The mock stamps each event with its scripted time (update_time, Unix ms, floored):
+            // lateness is arrival minus that, within 1 ms.
+            if (ev.decoded.update_time_valid) {
+              lateness_ms.push_back(static_cast<double>(ev.at_ns + unix_offset_ns) / 1e6 -
+                                    static_cast<double>(ev.decoded.update_time_ms));
+            }
+            if (prev >= 0) {
+              const double err = static_cast<double>(ev.at_ns - prev) / 1e6 - a.gap_ms;
+              gap_err_ms.push_back(err);
+              gap_abs_err_ms.push_back(std::fabs(err));
+            }
+            prev = ev.at_ns;
+          }
+        });
   }
-  // Sample memory while streams are live; keep the sample taken at the highest live count.
+  // Sample memory while streams are live. The per-stream figures use the first sample at which
+  // every stream was live (later ones also hold the events received since), else the sample at
+  // the highest live count.
   std::size_t peak_live = 0;
   long driver_at_peak = 0, server_at_peak = 0;
   std::int64_t all_live_ns = -1;
   std::function<void()> sample = [&] {
     const std::size_t live = tap.live();
-    if (live > peak_live || (live == peak_live && live > 0)) {
+    if (all_live_ns < 0 && live > peak_live) {
       peak_live = live;
       driver_at_peak = rss_kib("self");
-      if (!pid.empty()) server_at_peak = std::max(server_at_peak, rss_kib(pid));
+      if (!pid.empty()) server_at_peak = rss_kib(pid);
+      if (live == n) all_live_ns = engine.clock().now_ns() - t0;
     }
-    if (live == n && all_live_ns < 0) all_live_ns = engine.clock().now_ns() - t0;
     if (done < n) engine.schedule(engine.clock().now_ns() + 100'000'000, sample);
   };
   engine.schedule(t0 + 100'000'000, sample);
@@ -428,13 +442,13 @@ int run_streams(const Args& a, Engine& engine) {
                                   ? nlohmann::json(nullptr)
                                   : nlohmann::json(static_cast<double>(all_live_ns) / kNsPerS)},
       {"driver_rss_kib_base", driver_base},
-      {"driver_rss_kib_peak", driver_at_peak},
+      {"driver_rss_kib_live", driver_at_peak},
       {"driver_kib_per_stream", per_driver},
       {"ttfe_ms", summary(ttfe_ms)},
   };
   if (!pid.empty()) {
     out["server_rss_kib_base"] = server_base;
-    out["server_rss_kib_peak"] = server_at_peak;
+    out["server_rss_kib_live"] = server_at_peak;
     out["server_kib_per_stream"] = peak_live ? static_cast<double>(server_at_peak - server_base) /
                                                    static_cast<double>(peak_live)
                                              : 0;

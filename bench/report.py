@@ -157,7 +157,7 @@ def main():
             f"{fmt((s.get('lateness_ms') or {}).get('max'))} ms", "<= 20 ms",
             verdict(late, lambda x: x <= 20))
         row("4", "mock memory per live stream", fmt(kib, " KiB"), "",
-            f"RSS {fmt(s.get('server_rss_kib_base'))} -> {fmt(s.get('server_rss_kib_peak'))} KiB",
+            f"RSS {fmt(s.get('server_rss_kib_base'))} -> {fmt(s.get('server_rss_kib_live'))} KiB",
             "<= 40 KiB", verdict(kib, lambda x: x <= 40))
     # 5. Fidelity
     f = js(d, "fidelity.json")

@@ -62,6 +62,7 @@ fi
 out="out/bench/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/ixh-bench.XXXXXX)
+chmod 0755 "$tmp"  # nginx's worker runs as an unprivileged user and must read the payloads
 nginx_pid=
 mock_pid=
 cleanup() {
@@ -111,6 +112,8 @@ http {
   scgi_temp_path $tmp/nginx;
   sendfile on;
   tcp_nopush on;
+  # One shared descriptor per payload file, not one per connection (10,000 streams).
+  open_file_cache max=16 inactive=120s;
   keepalive_timeout 65;
   keepalive_requests 10000000;
   types { }
@@ -127,10 +130,10 @@ http {
       default_type text/event-stream;
       try_files /stream.sse =404;
     }
-    # Long streams trickled at 1 KiB/s each (about 5 events/s): concurrency.
+    # Long streams trickled at 256 bytes/s each (about one event a second): concurrency.
     location /v1beta/interactions/slow. {
       default_type text/event-stream;
-      limit_rate 1k;
+      limit_rate 256;
       limit_rate_after 0;
       try_files /slow.sse =404;
     }
@@ -200,7 +203,7 @@ run_wrk wrk_sse "$nginx_url/v1beta/interactions/bench.sse?stream=true" 8; settle
 run_driver ixh_engine_sse sse --base "$nginx_url" --id bench.sse --inflight 8 \
   --duration "$seconds"; settle
 
-echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 1 KiB/s each)"
+echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
 run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
   --hold 20 --buffer 4096; settle
 run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
