@@ -361,6 +361,7 @@ int run_streams(const Args& a, Engine& engine) {
   std::vector<ixh::StreamFetch> slots(n);
   std::size_t done = 0, complete = 0, timed_out = 0, errors = 0;
   std::map<std::string, std::size_t> error_classes;
+  std::vector<std::string> first_errors;  // status and curl message of the first few
   std::vector<double> ttfe_ms, lateness_ms, gap_err_ms, gap_abs_err_ms;
   const std::int64_t t0 = engine.clock().now_ns();
   // Engine clock (steady) to Unix time, to compare arrivals with the mock's scripted times.
@@ -386,6 +387,9 @@ int run_streams(const Args& a, Engine& engine) {
           } else {
             ++errors;
             ++error_classes[std::string(ixh::to_string(obs.http.error))];
+            if (first_errors.size() < 3) {
+              first_errors.push_back(std::to_string(obs.http.status) + " " + obs.http.curl_error);
+            }
           }
           if (obs.events.empty()) return;
           ttfe_ms.push_back(static_cast<double>(obs.events.front().at_ns - obs.http.start_ns) /
@@ -437,6 +441,7 @@ int run_streams(const Args& a, Engine& engine) {
       {"held_to_deadline", timed_out},
       {"errors", errors},
       {"error_classes", error_classes},
+      {"first_errors", first_errors},
       {"peak_live", peak_live},
       {"seconds_to_all_live", all_live_ns < 0
                                   ? nlohmann::json(nullptr)
