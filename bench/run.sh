@@ -144,8 +144,6 @@ EOF
 nginx_pid=$!
 wait_port "$nginx_port"
 nginx_url="http://127.0.0.1:$nginx_port"
-# nginx forks its worker: the process serving connections is the master's child.
-nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
 
 # --- mock ----------------------------------------------------------------------------------------
 start_mock() {
