@@ -62,13 +62,14 @@ struct Args {
   double gap_ms = 0;
   long server_pid = 0;
   long buffer = 16384;
+  bool bare = false;  // streams: a byte-counting handler instead of StreamFetch
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "ixh_driver_bench: %s\nusage: ixh_driver_bench get|fetch|sse|streams [--url U] "
                "[--base B] [--id ID] [--inflight N] [--duration S] [--warmup S] [--count N] "
-               "[--hold S] [--gap-ms MS] [--server-pid PID] [--buffer BYTES]\n",
+               "[--hold S] [--gap-ms MS] [--server-pid PID] [--buffer BYTES] [--bare 1]\n",
                why.c_str());
   std::exit(2);
 }
@@ -103,6 +104,8 @@ Args parse(int argc, char** argv) {
       a.server_pid = std::stol(v);
     else if (k == "--buffer")
       a.buffer = std::stol(v);
+    else if (k == "--bare")
+      a.bare = v == "1";
     else
       usage("unknown option " + k);
   }
@@ -348,8 +351,73 @@ int run_sse(const Args& a, Engine& engine, Window& w) {
   return j.events > 0 ? 0 : 1;
 }
 
+// streams --bare 1: what the engine and libcurl alone cost per live stream (the handler counts
+// bytes and keeps nothing), to separate them from StreamFetch's share.
+int run_bare_streams(const Args& a, Engine& engine) {
+  struct Bare final : TransferHandler {
+    std::size_t* done = nullptr;
+    std::uint64_t bytes = 0;
+    bool on_body(std::string_view b, std::int64_t) override {
+      bytes += b.size();
+      return true;
+    }
+    void on_complete(const HttpObservation&) override { ++*done; }
+  };
+  const ixh::Target target{a.base, "v1beta"};
+  const auto n = static_cast<std::size_t>(a.count);
+  TapTransport tap(engine);
+  const long driver_base = rss_kib("self");
+  std::vector<Bare> slots(n);
+  std::vector<ixh::TransferId> ids(n);
+  std::size_t done = 0;
+  const std::int64_t t0 = engine.clock().now_ns();
+  const std::string tag = std::to_string(getpid()) + "-" + std::to_string(t0 % 100000) + "-";
+  for (std::size_t i = 0; i < n; ++i) {
+    slots[i].done = &done;
+    ixh::TransferSpec spec;
+    spec.url = ixh::interaction_url(target, a.id + ".r" + tag + "s" + std::to_string(i), true,
+                                    false, std::nullopt);
+    spec.headers = ixh::request_headers(true, std::nullopt);
+    spec.stream = true;
+    ids[i] = tap.start(spec, &slots[i]);
+  }
+  long driver_live = 0;
+  std::int64_t all_live_ns = -1;
+  std::size_t peak_live = 0;
+  std::function<void()> sample = [&] {
+    const std::size_t live = tap.live();
+    if (all_live_ns < 0 && live > peak_live) {
+      peak_live = live;
+      driver_live = rss_kib("self");
+      if (live == n) all_live_ns = engine.clock().now_ns() - t0;
+    }
+    if (done < n) engine.schedule(engine.clock().now_ns() + 100'000'000, sample);
+  };
+  engine.schedule(t0 + 100'000'000, sample);
+  engine.schedule(t0 + static_cast<std::int64_t>(a.hold_s * kNsPerS), [&] {
+    for (ixh::TransferId id : ids) tap.cancel(id);
+  });
+  engine.run([&] { return done == n; });
+  nlohmann::json out = {
+      {"mode", "streams"},
+      {"bare", true},
+      {"streams", n},
+      {"peak_live", peak_live},
+      {"seconds_to_all_live", all_live_ns < 0
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(static_cast<double>(all_live_ns) / kNsPerS)},
+      {"driver_rss_kib_base", driver_base},
+      {"driver_rss_kib_live", driver_live},
+      {"driver_kib_per_stream",
+       peak_live ? static_cast<double>(driver_live - driver_base) / static_cast<double>(peak_live)
+                 : 0}};
+  std::printf("%s\n", out.dump().c_str());
+  return peak_live > 0 ? 0 : 1;
+}
+
 int run_streams(const Args& a, Engine& engine) {
   if (a.base.empty()) usage("streams needs --base");
+  if (a.bare) return run_bare_streams(a, engine);
   const ixh::Target target{a.base, "v1beta"};
   const auto n = static_cast<std::size_t>(a.count);
   TapTransport tap(engine);
