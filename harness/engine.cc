@@ -108,7 +108,9 @@ Engine::~Engine() {
   for (auto& t : slots_) {
     if (t && t->active) curl_multi_remove_handle(multi_.get(), t->easy.get());
   }
-  // Easy handles before the multi handle (member order destroys multi_ last).
+  // The multi handle goes first, while fds_ and the epoll fd still exist: its cleanup closes the
+  // cached connections through on_close_socket. The easy handles, all removed, go after it.
+  { const MultiHandle dying = std::move(multi_); }
   slots_.clear();
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
