@@ -1,7 +1,5 @@
 // Micro benchmarks of ixh::Histogram (reports/histogram.h): record() on the driver's hot path,
-// merge() and value_at_percentile() at the end of a run. Not built by CMake yet. By hand:
-//   g++ -std=c++20 -O2 -I. bench/histogram_bench.cc reports/histogram.cc -lbenchmark -lpthread
-//   ./a.out --benchmark_min_time=0.05
+// merge() and value_at_percentile() at the end of a run. Part of ixh_micro_bench.
 
 #include <benchmark/benchmark.h>
 
@@ -74,5 +72,3 @@ void BM_ValueAtPercentile(benchmark::State& state) {
 BENCHMARK(BM_ValueAtPercentile)->Arg(kNarrow)->Arg(kWide)->ArgName("wide");
 
 }  // namespace
-
-BENCHMARK_MAIN();

@@ -11,11 +11,17 @@
 
 namespace ixh {
 
+// One pooled transfer. Its easy handle is created once and reused without curl_easy_reset: the
+// options every transfer shares are set at creation, the per-transfer ones on every start.
 struct Engine::Transfer {
   TransferId id = 0;
+  std::uint32_t slot = 0;
+  bool active = false;
   Engine* engine = nullptr;
   EasyHandle easy;
   StringList headers;
+  std::vector<std::string> header_lines;  // what `headers` holds
+  std::string url;                        // what CURLOPT_URL holds
   TransferHandler* handler = nullptr;
   HttpObservation http;
   bool headers_reported = false;
@@ -39,13 +45,25 @@ bool header_is(std::string_view line, std::string_view name) {
   return true;
 }
 
-std::string header_value(std::string_view line, std::size_t name_len) {
+std::string_view header_value(std::string_view line, std::size_t name_len) {
   std::string_view v = line.substr(name_len + 1);
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) {
     v.remove_suffix(1);
   }
-  return std::string(v);
+  return v;
+}
+
+// A fresh observation that keeps the string buffers of the last one, so a steady stream of
+// transfers reallocates nothing.
+void reset_observation(HttpObservation& h) {
+  std::string url = std::move(h.url);
+  std::string content_type = std::move(h.content_type);
+  h = HttpObservation{};
+  url.clear();
+  content_type.clear();
+  h.url = std::move(url);
+  h.content_type = std::move(content_type);
 }
 
 }  // namespace
@@ -87,85 +105,120 @@ Engine::Engine(const Clock& clock, EngineOptions options)
 
 Engine::~Engine() {
   // Handlers may already be gone; drop transfers without calling them back.
-  for (auto& [id, t] : transfers_) curl_multi_remove_handle(multi_.get(), t->easy.get());
-  transfers_.clear();
+  for (auto& t : slots_) {
+    if (t && t->active) curl_multi_remove_handle(multi_.get(), t->easy.get());
+  }
+  // The multi handle goes first, while fds_ and the epoll fd still exist: its cleanup closes the
+  // cached connections through on_close_socket. The easy handles, all removed, go after it.
+  { const MultiHandle dying = std::move(multi_); }
+  slots_.clear();
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-EasyHandle Engine::take_handle() {
-  if (spare_handles_.empty()) return EasyHandle();
-  EasyHandle h = std::move(spare_handles_.back());
-  spare_handles_.pop_back();
-  curl_easy_reset(h.get());
-  return h;
+Engine::Transfer* Engine::acquire() {
+  Transfer* t = nullptr;
+  if (!free_slots_.empty()) {
+    t = slots_[free_slots_.back()].get();
+    free_slots_.pop_back();
+  } else {
+    auto owned = std::make_unique<Transfer>();
+    t = owned.get();
+    t->slot = static_cast<std::uint32_t>(slots_.size());
+    t->engine = this;
+    slots_.push_back(std::move(owned));
+    if (CURL* e = t->easy.get()) {
+      curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+      curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Engine::on_header);
+      curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+      curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Engine::on_write);
+      curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+      curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
+      curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                       static_cast<long>(options_.connect_timeout_ms));
+      curl_easy_setopt(e, CURLOPT_BUFFERSIZE, options_.buffer_size);
+      curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Engine::on_close_socket);
+      curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+      if (resolve_.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
+    }
+  }
+  t->id = (static_cast<TransferId>(next_transfer_++) << 32) | t->slot;
+  t->active = true;
+  ++active_;
+  return t;
+}
+
+void Engine::release(Transfer* t) { free_slots_.push_back(t->slot); }
+
+Engine::Transfer* Engine::find(TransferId id) const {
+  const auto slot = static_cast<std::size_t>(id & 0xffffffffu);
+  if (slot >= slots_.size()) return nullptr;
+  Transfer* t = slots_[slot].get();
+  return t && t->active && t->id == id ? t : nullptr;
 }
 
 TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
-  auto t = std::make_unique<Transfer>();
-  t->id = next_transfer_++;
-  t->engine = this;
+  Transfer* t = acquire();
   t->handler = handler;
-  t->easy = take_handle();
-  t->http.url = spec.url;
+  t->headers_reported = false;
+  t->aborted_by_handler = false;
+  t->error_buffer[0] = '\0';
+  reset_observation(t->http);
+  t->http.url.assign(spec.url);
   t->http.start_ns = clock_.now_ns();
+  const TransferId id = t->id;
   CURL* e = t->easy.get();
-  for (const std::string& h : spec.headers) t->headers.append(h);
-  if (!e || curl_easy_setopt(e, CURLOPT_URL, spec.url.c_str()) != CURLE_OK) {
+  bool ok = e != nullptr;
+  if (ok && t->url != spec.url) {
+    ok = curl_easy_setopt(e, CURLOPT_URL, spec.url.c_str()) == CURLE_OK;
+    t->url = ok ? spec.url : std::string();
+  }
+  if (!ok) {
     t->http.end_ns = t->http.start_ns;
     t->http.curl_code = CURLE_URL_MALFORMAT;
     t->http.curl_error = "cannot start a transfer for " + spec.url;
     t->http.error = ErrorClass::kConnect;
+    t->active = false;
+    --active_;
+    release(t);
     // Never call back from inside start(): the caller may not be ready for re-entry.
     schedule(t->http.start_ns, [handler, http = t->http] { handler->on_complete(http); });
-    return t->id;
+    return id;
   }
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get());
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Engine::on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Engine::on_write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, options_.buffer_size);
-  if (resolve_.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
-  if (spec.timeout_ms > 0)
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.timeout_ms));
+  if (t->header_lines != spec.headers) {
+    t->headers.clear();
+    for (const std::string& h : spec.headers) t->headers.append(h);
+    t->header_lines = spec.headers;
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get());
+  }
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<std::int64_t>(0, spec.timeout_ms)));
   // A finished stream's connection would otherwise be cached and pin a server worker idle.
-  if (spec.stream) curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-  const TransferId id = t->id;
-  Transfer* raw = t.get();
-  transfers_.emplace(id, std::move(t));
-  if (curl_multi_add_handle(multi_.get(), raw->easy.get()) != CURLM_OK) {
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, spec.stream ? 1L : 0L);
+  if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
     // Completed from the loop, never from inside start() (the Transport contract).
-    schedule(raw->http.start_ns, [this, id] {
-      auto it = transfers_.find(id);
-      if (it == transfers_.end()) return;
-      auto owned = std::move(it->second);
-      transfers_.erase(it);
-      finish(std::move(owned), CURLE_FAILED_INIT);
+    schedule(t->http.start_ns, [this, id] {
+      if (Transfer* failed = find(id)) finish(failed, CURLE_FAILED_INIT);
     });
   }
   return id;
 }
 
 void Engine::cancel(TransferId id) {
-  auto it = transfers_.find(id);
-  if (it == transfers_.end()) return;
-  auto t = std::move(it->second);
-  transfers_.erase(it);
+  Transfer* t = find(id);
+  if (!t) return;
   curl_multi_remove_handle(multi_.get(), t->easy.get());
   t->http.end_ns = clock_.now_ns();
   t->http.error = ErrorClass::kCancelled;
   t->http.curl_code = CURLE_ABORTED_BY_CALLBACK;
   t->http.curl_error = "cancelled by the driver";
-  TransferHandler* handler = t->handler;
-  const HttpObservation http = t->http;
-  spare_handles_.push_back(std::move(t->easy));
-  handler->on_complete(http);
+  t->active = false;
+  --active_;
+  // Back to the pool only after the handler returns: it may read `http` until then.
+  t->handler->on_complete(t->http);
+  release(t);
 }
 
 TimerId Engine::schedule(std::int64_t at_ns, std::function<void()> fn) {
@@ -182,25 +235,54 @@ void Engine::wake() {
   [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
-int Engine::on_socket(CURL*, curl_socket_t s, int what, void* engine, void* socketp) {
+// curl drops a keep-alive connection's socket from its interest set when a transfer ends
+// (CURL_POLL_REMOVE) and asks for it again as soon as the next transfer reuses the connection.
+// Deleting and re-adding it would cost two epoll_ctl calls per request, so a removed socket stays
+// registered ("parked"): re-arming it with the same events is free, an event on a parked socket
+// unregisters it then (run()), and on_close_socket forgets it before curl closes it, so a new
+// socket that reuses the number is added afresh.
+int Engine::on_socket(CURL*, curl_socket_t s, int what, void* engine, void*) {
   auto* self = static_cast<Engine*>(engine);
+  if (s < 0) return 0;
+  const auto fd = static_cast<std::size_t>(s);
+  if (fd >= self->fds_.size()) self->fds_.resize(fd + 1);
+  FdState& st = self->fds_[fd];
   if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
-    curl_multi_assign(self->multi_.get(), s, nullptr);
+    st.parked = true;
     return 0;
   }
+  std::uint32_t events = 0;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
+  st.parked = false;
+  if (st.events == events) return 0;
   epoll_event ev{};
+  ev.events = events;
   ev.data.fd = s;
-  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
-  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
-  if (socketp) {
+  if (st.events != 0) {
+    if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev);
+    }
+  } else if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
     epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev);
-  } else if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev) == 0 || errno == EEXIST) {
-    if (errno == EEXIST) epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev);
-    // Any non-null marker: curl hands it back so the next call knows the socket is registered.
-    curl_multi_assign(self->multi_.get(), s, self);
   }
+  st.events = events;
   return 0;
+}
+
+int Engine::on_close_socket(void* engine, curl_socket_t s) {
+  auto* self = static_cast<Engine*>(engine);
+  const auto fd = static_cast<std::size_t>(s);
+  if (s >= 0 && fd < self->fds_.size() && self->fds_[fd].events != 0) {
+    epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    self->fds_[fd] = FdState{};
+  }
+  return ::close(s);
+}
+
+void Engine::unpark(int fd) {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  fds_[static_cast<std::size_t>(fd)] = FdState{};
 }
 
 int Engine::on_timer(CURLM*, long timeout_ms, void* engine) {
@@ -227,9 +309,9 @@ std::size_t Engine::on_header(char* data, std::size_t size, std::size_t n, void*
     t->http.content_type.clear();
     t->http.retry_after.clear();
   } else if (header_is(line, "content-type")) {
-    t->http.content_type = header_value(line, 12);
+    t->http.content_type.assign(header_value(line, 12));
   } else if (header_is(line, "retry-after")) {
-    t->http.retry_after = header_value(line, 11);
+    t->http.retry_after.assign(header_value(line, 11));
   } else if (line == "\r\n" || line == "\n") {
     if (t->http.status >= 200 && !t->headers_reported) {
       t->headers_reported = true;
@@ -252,18 +334,19 @@ std::size_t Engine::on_write(char* data, std::size_t size, std::size_t n, void* 
   return len;
 }
 
-void Engine::finish(std::unique_ptr<Transfer> t, CURLcode code) {
+void Engine::finish(Transfer* t, CURLcode code) {
   t->http.end_ns = clock_.now_ns();
   t->http.curl_code = static_cast<int>(code);
   if (code != CURLE_OK) {
     t->http.curl_error = t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(code);
     t->http.error = t->aborted_by_handler ? ErrorClass::kCancelled : classify_curl_error(code);
   }
-  TransferHandler* handler = t->handler;
-  const HttpObservation http = std::move(t->http);
-  spare_handles_.push_back(std::move(t->easy));
-  t.reset();
-  handler->on_complete(http);
+  t->active = false;
+  --active_;
+  // The handler may start the next transfer from here; this one goes back to the pool only
+  // after it returns, so `http` stays valid for the whole call.
+  t->handler->on_complete(t->http);
+  release(t);
 }
 
 void Engine::drain_completions() {
@@ -272,15 +355,11 @@ void Engine::drain_completions() {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     const CURLcode code = msg->data.result;
-    Transfer* raw = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&raw));
+    Transfer* t = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
     curl_multi_remove_handle(multi_.get(), easy);
-    if (!raw) continue;
-    auto it = transfers_.find(raw->id);
-    if (it == transfers_.end()) continue;
-    auto t = std::move(it->second);
-    transfers_.erase(it);
-    finish(std::move(t), code);
+    if (!t || !t->active) continue;
+    finish(t, code);
   }
 }
 
@@ -313,13 +392,19 @@ void Engine::run(const std::function<bool()>& done) {
   epoll_event events[kMaxEvents];
   int running = 0;
   while (!done()) {
-    if (transfers_.empty() && timer_fns_.empty()) return;
+    if (active_ == 0 && timer_fns_.empty()) return;
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, next_wait_ms());
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_fd_) {
         std::uint64_t v;
         [[maybe_unused]] const auto r = ::read(wake_fd_, &v, sizeof v);
+        continue;
+      }
+      if (static_cast<std::size_t>(fd) < fds_.size() && fds_[static_cast<std::size_t>(fd)].parked) {
+        // An idle cached connection became readable (the server closed it, most likely): curl
+        // is not watching it, so stop reporting it; curl finds it dead when it next looks.
+        unpark(fd);
         continue;
       }
       int mask = 0;

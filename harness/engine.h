@@ -46,7 +46,7 @@ class Engine final : public Transport {
   // Makes a blocked run() re-check `done` at once. Any thread.
   void wake();
 
-  std::size_t active_transfers() const { return transfers_.size(); }
+  std::size_t active_transfers() const { return active_; }
 
  private:
   struct Transfer;
@@ -58,14 +58,19 @@ class Engine final : public Transport {
 
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* engine, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* engine);
+  static int on_close_socket(void* engine, curl_socket_t s);
+  void unpark(int fd);
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* transfer);
   static std::size_t on_write(char* data, std::size_t size, std::size_t n, void* transfer);
 
   void drain_completions();
-  void finish(std::unique_ptr<Transfer> t, CURLcode code);
+  void finish(Transfer* t, CURLcode code);
   void run_due_timers();
   int next_wait_ms() const;
-  EasyHandle take_handle();
+  // A pooled transfer whose easy handle already carries the options every transfer shares.
+  Transfer* acquire();
+  void release(Transfer* t);
+  Transfer* find(TransferId id) const;
 
   const Clock& clock_;
   const EngineOptions options_;
@@ -76,10 +81,20 @@ class Engine final : public Transport {
   std::int64_t curl_deadline_ns_ = -1;  // -1: curl wants no timeout callback
   TransferId next_transfer_ = 1;
   TimerId next_timer_ = 1;
-  std::unordered_map<TransferId, std::unique_ptr<Transfer>> transfers_;
+  // Every Transfer ever needed, reused for later transfers with its easy handle, so starting
+  // one allocates nothing in the steady state. A TransferId is (serial << 32) | slot.
+  std::vector<std::unique_ptr<Transfer>> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t active_ = 0;
+  // epoll registration per socket number: the events registered (0: none), and whether curl has
+  // stopped watching it (see on_socket).
+  struct FdState {
+    std::uint32_t events = 0;
+    bool parked = false;
+  };
+  std::vector<FdState> fds_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timer_queue_;
   std::unordered_map<TimerId, std::function<void()>> timer_fns_;
-  std::vector<EasyHandle> spare_handles_;
 };
 
 // Maps a libcurl result to the error classes of DESIGN.md §8.

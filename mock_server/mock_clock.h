@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,15 +44,25 @@ class MockClock {
   void shut_down();
 
  private:
+  // Stream threads wait in one of several shards, picked by thread, so thousands of them sleeping
+  // until their own next event do not all contend for one mutex and one futex (measured: with
+  // a single pair, futex wake-ups took half the mock's CPU at 1,000 streams). Waking everyone
+  // bumps generation_ and notifies every shard.
+  static constexpr std::size_t kShards = 64;
+  struct alignas(64) Shard {
+    std::mutex mu;
+    std::condition_variable cv;
+  };
+  void notify_all_shards();
+
   const Clock& base_;
   const Mode mode_;
   const double scale_;
   const std::int64_t start_ns_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::int64_t manual_us_ = 0;    // guarded by mu_
-  std::uint64_t generation_ = 0;  // guarded by mu_; bumped by every wake
-  bool shut_down_ = false;        // guarded by mu_
+  std::atomic<std::int64_t> manual_us_{0};
+  std::atomic<std::uint64_t> generation_{0};  // bumped by every wake
+  std::atomic<bool> shut_down_{false};
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace ixh::mock

@@ -8,8 +8,8 @@ std::string MockOptions::validate() const {
   if (!manual_clock && !(time_scale > 0.0 && time_scale <= 1000.0)) {
     return "--time-scale must be > 0 and <= 1000";
   }
-  if (max_connections < 1 || max_connections > 100000) {
-    return "--max-connections must be within 1..100000";
+  if (max_connections > 100000) {
+    return "--max-connections must be within 0..100000 (0: sized to the open-file limit)";
   }
   if (backlog < 1) return "backlog must be positive";
   if (stack_kib < 64 || stack_kib > 65536) return "worker stack must be within 64..65536 KiB";

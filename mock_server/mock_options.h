@@ -16,11 +16,14 @@ struct MockOptions {
   bool manual_clock = false;  // timelines move only through POST /_mock/clock/advance
   double time_scale = 1.0;    // timeline ms per real ms, when not manual
   std::uint64_t seed = 1;
-  std::size_t max_connections = 1024;  // worker threads; each open stream holds one
-  int backlog = 4096;                  // listen queue; capped by net.core.somaxconn
-  std::size_t stack_kib = 256;         // per worker thread
-  std::int64_t heartbeat_ms = 15000;   // `: keep-alive` comment on a quiet stream
-  int keep_alive_timeout_s = 5;        // idle keep-alive connection lifetime
+  // Worker threads; each open connection, so each open stream, holds one. 0: sized to the
+  // open-file limit (raised to its hard limit at start), since every connection needs a file
+  // descriptor anyway; threads are only created as connections arrive.
+  std::size_t max_connections = 0;
+  int backlog = 4096;                 // listen queue; capped by net.core.somaxconn
+  std::size_t stack_kib = 256;        // per worker thread
+  std::int64_t heartbeat_ms = 15000;  // `: keep-alive` comment on a quiet stream
+  int keep_alive_timeout_s = 5;       // idle keep-alive connection lifetime
   std::size_t journal_capacity = 10000;
 
   // Returns an empty string when valid, otherwise what is wrong, in words for the user.

@@ -1,8 +1,12 @@
 #include "mock_server/mock_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/dialect_support.h"
@@ -13,6 +17,32 @@
 #include "mock_server/worker_pool.h"
 
 namespace ixh::mock {
+namespace {
+
+// Requests one keep-alive connection may carry (nginx's keepalive_requests is 1000).
+constexpr std::size_t kKeepAliveMaxRequests = 10000;
+
+// How long the kernel holds a connection without a request before handing it over anyway.
+constexpr int kDeferAcceptSeconds = 5;
+
+// File descriptors kept back from the connection budget: listening socket, journal, logs, and
+// (for the embedded mock) the driver in the same process.
+constexpr std::size_t kReservedFds = 64;
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (every connection and stream needs a
+// descriptor; the soft limit is often 1024) and returns the limit now in force.
+std::size_t raise_open_file_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return 1024;
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit raised = r;
+    raised.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
+  }
+  return r.rlim_cur == RLIM_INFINITY ? 100000 : static_cast<std::size_t>(r.rlim_cur);
+}
+
+}  // namespace
 
 // cpp-httplib bakes a listen backlog of 5 into its shared library; bursts of connects then wait
 // seconds in SYN retries. The listening socket is protected, so re-listen it with a deeper queue.
@@ -48,7 +78,12 @@ bool MockServer::start(std::string& error) {
   routes_ = std::make_unique<RouteContext>(
       RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_});
   RouteContext* ctx = routes_.get();
-  const std::size_t max_workers = options_.max_connections;
+  const std::size_t fd_limit = raise_open_file_limit();
+  const std::size_t max_workers =
+      options_.max_connections > 0
+          ? options_.max_connections
+          : std::clamp<std::size_t>(fd_limit > kReservedFds ? fd_limit - kReservedFds : 1, 1,
+                                    100000);
   const std::size_t stack = options_.stack_kib * 1024;
   svr.new_task_queue = [this, max_workers, stack] {
     auto* pool = new WorkerPool(max_workers, stack);
@@ -61,8 +96,19 @@ bool MockServer::start(std::string& error) {
   svr.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // A worker waits for a connection's first request in cpp-httplib's keep-alive loop, which
+    // polls every 10 ms and sleeps 1 ms in between: thousands of connections opened at once
+    // spin thousands of threads until their requests arrive, starve the clients that would send
+    // them, and miss the 5 s window. Accepting a connection only once its request has arrived
+    // means that loop finds data at its first poll.
+    int defer_s = kDeferAcceptSeconds;
+    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
   });
   svr.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  // The library closes a keep-alive connection after 5 requests by default, so a polling client
+  // reconnects every fifth GET: a new accept, a worker hand-off and a TCP handshake each time.
+  // Streams are unaffected (they send Connection: close).
+  svr.set_keep_alive_max_count(kKeepAliveMaxRequests);
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(5, 0);
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Reads the raw results bench/run.sh wrote into one directory and prints the table of ratios
+(Markdown) with each target met or missed; also writes results.json next to them.
+
+usage: report.py OUT_DIR --sse-events N
+"""
+import argparse
+import json
+import math
+import pathlib
+import re
+
+
+def read(d, name):
+    p = d / name
+    return p.read_text(errors="replace") if p.exists() else ""
+
+
+def js(d, name):
+    text = read(d, name).strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text.splitlines()[-1])
+    except json.JSONDecodeError:
+        return None
+
+
+def wrk_rps(d, name):
+    m = re.search(r"Requests/sec:\s+([\d.]+)", read(d, name))
+    return float(m.group(1)) if m else None
+
+
+def wrk_errors(d, name):
+    t = read(d, name)
+    n = 0
+    for m in re.finditer(r"Non-2xx or 3xx responses: (\d+)", t):
+        n += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+    if m:
+        n += sum(int(g) for g in m.groups())
+    return n
+
+
+def h2load_rps(d, name):
+    m = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", read(d, name))
+    return float(m.group(1)) if m else None
+
+
+def ixh_run_rps(d):
+    """Requests/s from the load engine's JSON report (counters.requests over the duration)."""
+    r = js(d, "ixh_run_get.json")
+    if not isinstance(r, dict):
+        return None
+    counters = r.get("counters", {})
+    secs = r.get("duration_s") or r.get("load", {}).get("duration_s")
+    if counters.get("requests") and secs:
+        return counters["requests"] / secs
+    return None
+
+
+def fmt(v, unit=""):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if isinstance(v, float):
+        v = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
+    return f"{v}{unit}"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def verdict(value, ok):
+    if value is None:
+        return "not measured"
+    return "met" if ok(value) else "missed"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--sse-events", type=int, required=True)
+    a = ap.parse_args()
+    d = pathlib.Path(a.dir)
+    rows = []
+
+    def row(num, what, ixh, peer, figure, target, status):
+        rows.append({"row": num, "measurement": what, "ixh": ixh, "peer": peer,
+                     "figure": figure, "target": target, "status": status})
+
+    # 1. Driver capacity
+    wrk = wrk_rps(d, "wrk_get.txt")
+    eng = js(d, "ixh_engine_get.json") or {}
+    fetch = js(d, "ixh_engine_fetch.json") or {}
+    h2 = h2load_rps(d, "h2load_get.txt")
+    r = ratio(eng.get("requests_per_s"), wrk)
+    row("1", "driver GETs/s, engine (ixh_driver_bench get) vs wrk -t1",
+        fmt(eng.get("requests_per_s")), fmt(wrk), fmt(r, "x"), ">= 0.8x",
+        verdict(r, lambda x: x >= 0.8))
+    r = ratio(fetch.get("requests_per_s"), wrk)
+    row("1", "driver GETs/s decoded + all checks (GetFetch) vs wrk -t1",
+        fmt(fetch.get("requests_per_s")), fmt(wrk), fmt(r, "x"), "(info)",
+        f"{fetch.get('checks_failed', 'n/a')} failed checks")
+    row("1", "h2load --h1 -t1 vs wrk -t1", fmt(h2), fmt(wrk), fmt(ratio(h2, wrk), "x"), "(info)", "")
+    run = ixh_run_rps(d)
+    if (d / "ixh_run_get.txt").exists():
+        r = ratio(run, wrk)
+        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", fmt(run), fmt(wrk), fmt(r, "x"),
+            ">= 0.8x", verdict(r, lambda x: x >= 0.8))
+    else:
+        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", "n/a", fmt(wrk), "n/a", ">= 0.8x",
+            "needs the load engine CLI")
+
+    # 2. SSE throughput
+    wrk_sse = wrk_rps(d, "wrk_sse.txt")
+    wrk_events = wrk_sse * a.sse_events if wrk_sse else None
+    sse = js(d, "ixh_engine_sse.json") or {}
+    r = ratio(sse.get("events_per_s"), wrk_events)
+    row("2", "SSE events/s parsed, decoded, checked vs wrk moving the bytes",
+        fmt(sse.get("events_per_s")), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
+        verdict(r, lambda x: x >= 0.9))
+
+    # 3. Driver concurrency
+    for name, label in (("ixh_engine_streams.json", "4 KiB curl buffer"),
+                        ("ixh_engine_streams_16k.json", "16 KiB curl buffer")):
+        s = js(d, name)
+        if not s:
+            row("3", f"driver live streams, one thread ({label})", "n/a", "", "n/a",
+                "<= 16 KiB/stream", "not measured")
+            continue
+        kib = s.get("driver_kib_per_stream")
+        live_ok = s.get("peak_live") == s.get("streams")
+        row("3", f"driver live streams, one thread ({label})",
+            f"{s.get('peak_live')}/{s.get('streams')} live", "",
+            f"{fmt(kib)} KiB/stream", "10,000 live, <= 16 KiB/stream",
+            verdict(kib, lambda x: x <= 16 and live_ok))
+
+    # 4. Mock
+    m = wrk_rps(d, "wrk_mock_get.txt")
+    n = wrk_rps(d, "wrk_nginx_get.txt")
+    r = ratio(m, n)
+    row("4", "mock JSON GETs/s vs nginx return 200 (wrk -t1)", fmt(m), fmt(n), fmt(r, "x"),
+        ">= 0.5x", verdict(r, lambda x: x >= 0.5) +
+        (f" ({wrk_errors(d, 'wrk_mock_get.txt')} errors)" if wrk_errors(d, "wrk_mock_get.txt") else ""))
+    s = js(d, "mock_streams.json")
+    if s:
+        late = (s.get("lateness_ms") or {}).get("p99")
+        kib = s.get("server_kib_per_stream")
+        ok_all = s.get("complete") == s.get("streams")
+        row("4", "mock concurrent live streams, all complete",
+            f"{s.get('complete')}/{s.get('streams')} complete, peak {s.get('peak_live')} live",
+            "", f"ttfe p99 {fmt((s.get('ttfe_ms') or {}).get('p99'))} ms", ">= 5,000",
+            verdict(s.get("peak_live"), lambda x: x >= 5000 and ok_all))
+        row("4", "mock event lateness vs script, p99", fmt(late, " ms"), "",
+            f"p50 {fmt((s.get('lateness_ms') or {}).get('p50'))} ms, max "
+            f"{fmt((s.get('lateness_ms') or {}).get('max'))} ms", "<= 20 ms",
+            verdict(late, lambda x: x <= 20))
+        row("4", "mock memory per live stream", fmt(kib, " KiB"), "",
+            f"RSS {fmt(s.get('server_rss_kib_base'))} -> {fmt(s.get('server_rss_kib_live'))} KiB",
+            "<= 40 KiB", verdict(kib, lambda x: x <= 40))
+    # 5. Fidelity
+    f = js(d, "fidelity.json")
+    if f:
+        g = f.get("gap_abs_error_ms") or {}
+        row("5", f"10 ms gaps at {f.get('streams')} streams: median |error|", fmt(g.get("p50"), " ms"),
+            "", f"{f.get('complete')}/{f.get('streams')} complete", "<= 0.2 ms",
+            verdict(g.get("p50"), lambda x: x <= 0.2))
+        row("5", "10 ms gaps: p99 |error|", fmt(g.get("p99"), " ms"), "",
+            f"lateness p99 {fmt((f.get('lateness_ms') or {}).get('p99'))} ms", "<= 2 ms",
+            verdict(g.get("p99"), lambda x: x <= 2))
+
+    load_before = read(d, "load_before.txt").strip()
+    load_after = read(d, "load_after.txt").strip()
+    print("| # | measurement | ixh | peer | ratio / figure | target | status |")
+    print("|---|---|---|---|---|---|---|")
+    for x in rows:
+        print(f"| {x['row']} | {x['measurement']} | {x['ixh']} | {x['peer']} | {x['figure']} | "
+              f"{x['target']} | {x['status']} |")
+    print()
+    print(f"load before: {load_before}")
+    print(f"load after:  {load_after}")
+    (d / "results.json").write_text(json.dumps(
+        {"rows": rows, "load_before": load_before, "load_after": load_after}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

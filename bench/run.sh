@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The side-by-side macro benchmark (docs/performance.md). One command:
+#
+#   bash bench/run.sh            # full run, about 4 minutes
+#   bash bench/run.sh --quick    # shorter and smaller, about 1 minute (numbers less stable)
+#
+# Installs its peers from Debian (wrk, nghttp2-client for h2load, nginx-light) when missing and
+# run as root, builds ixh Release into build/release, starts nginx from a config written into a
+# temporary directory (127.0.0.1 on a free port), and runs each pair with both clients pinned to
+# one CPU and the server to another. Prints a table of ratios and writes every raw result to
+# out/bench/<UTC time>/ (results.json, table.md, logs). All load goes to 127.0.0.1, every run is
+# bounded in time, and nginx and the mock are stopped on exit.
+#
+# Environment: IXH_BENCH_SECONDS (10), IXH_BENCH_CONNS (50), IXH_BENCH_STREAMS (10000),
+# IXH_BENCH_MOCK_STREAMS (5000), IXH_BENCH_FIDELITY_STREAMS (1000), IXH_BENCH_NO_INSTALL=1.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+seconds=${IXH_BENCH_SECONDS:-10}
+conns=${IXH_BENCH_CONNS:-50}
+driver_streams=${IXH_BENCH_STREAMS:-10000}
+mock_streams=${IXH_BENCH_MOCK_STREAMS:-5000}
+fidelity_streams=${IXH_BENCH_FIDELITY_STREAMS:-1000}
+if [[ "${1:-}" == "--quick" ]]; then
+  seconds=3
+  driver_streams=${IXH_BENCH_STREAMS:-2000}
+  mock_streams=${IXH_BENCH_MOCK_STREAMS:-1000}
+  fidelity_streams=${IXH_BENCH_FIDELITY_STREAMS:-200}
+fi
+
+# --- peers and build -----------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v h2load >/dev/null || need+=(nghttp2-client)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+if ((${#need[@]})) && [[ -z "${IXH_BENCH_NO_INSTALL:-}" ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bench: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DIXH_TESTS=OFF -DIXH_BENCH=ON
+bin=build/release
+
+# --- pinning -------------------------------------------------------------------------------------
+cpus=$(nproc)
+if ((cpus >= 2)); then
+  client_cpu=0
+  server_cpu=$((cpus - 1))
+  client=(taskset -c "$client_cpu")
+  server=(taskset -c "$server_cpu")
+else
+  client=()
+  server=()
+fi
+
+out="out/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+tmp=$(mktemp -d /tmp/ixh-bench.XXXXXX)
+chmod 0755 "$tmp"  # nginx's worker runs as an unprivileged user and must read the payloads
+nginx_pid=
+mock_pid=
+cleanup() {
+  [[ -n "$nginx_pid" ]] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  [[ -n "$mock_pid" ]] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits until something accepts on 127.0.0.1:$1.
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: nothing listens on port $1" >&2
+  return 1
+}
+
+# --- nginx ---------------------------------------------------------------------------------------
+mkdir -p "$tmp/www" "$tmp/nginx"
+"$bin/ixh_bench_payload" interaction bench.get 256 >"$tmp/www/get.json"
+"$bin/ixh_bench_payload" stream bench.sse 2000 64 >"$tmp/www/stream.sse"
+"$bin/ixh_bench_payload" stream slow 20000 64 >"$tmp/www/slow.sse"
+sse_events=$(grep -c '^event:' "$tmp/www/stream.sse")
+nginx_port=$(free_port)
+# The JSON body goes into a single-quoted nginx string: it holds no quote or backslash.
+get_body=$(cat "$tmp/www/get.json")
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+worker_rlimit_nofile $(ulimit -Hn);
+events { worker_connections $(($(ulimit -Hn) - 100)); use epoll; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx;
+  proxy_temp_path $tmp/nginx;
+  fastcgi_temp_path $tmp/nginx;
+  uwsgi_temp_path $tmp/nginx;
+  scgi_temp_path $tmp/nginx;
+  sendfile on;
+  tcp_nopush on;
+  # One shared descriptor per payload file, not one per connection (10,000 streams).
+  open_file_cache max=16 inactive=120s;
+  keepalive_timeout 65;
+  keepalive_requests 10000000;
+  types { }
+  server {
+    listen 127.0.0.1:$nginx_port backlog=4096;
+    root $tmp/www;
+    # Every other interaction id: a finished seed interaction as JSON.
+    location /v1beta/interactions/ {
+      default_type application/json;
+      return 200 '$get_body';
+    }
+    # One whole seed stream, served as a static file.
+    location = /v1beta/interactions/bench.sse {
+      default_type text/event-stream;
+      try_files /stream.sse =404;
+    }
+    # Long streams trickled at 256 bytes/s each (about one event a second): concurrency.
+    location /v1beta/interactions/slow. {
+      default_type text/event-stream;
+      limit_rate 256;
+      limit_rate_after 0;
+      try_files /slow.sse =404;
+    }
+  }
+}
+EOF
+"${server[@]}" "$nginx_bin" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" >"$out/nginx.log" 2>&1 &
+nginx_pid=$!
+wait_port "$nginx_port"
+nginx_url="http://127.0.0.1:$nginx_port"
+
+# --- mock ----------------------------------------------------------------------------------------
+start_mock() {
+  local port
+  port=$(free_port)
+  "${server[@]}" "$bin/ixh" mock bench/scenarios/bench.json --listen "127.0.0.1:$port" \
+    --max-connections $((mock_streams + 1000)) "$@" >"$out/mock.log" 2>&1 &
+  mock_pid=$!
+  wait_port "$port"
+  mock_url="http://127.0.0.1:$port"
+}
+stop_mock() {
+  kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null || true
+  mock_pid=
+}
+
+# --- measurements --------------------------------------------------------------------------------
+run_wrk() {  # name url conns
+  "${client[@]}" wrk -t1 -c "$3" -d "${seconds}s" --latency "$2" >"$out/$1.txt" 2>&1 || true
+}
+run_h2load() {  # name url conns
+  "${client[@]}" h2load --h1 -t1 -c "$3" -D "$seconds" "$2" >"$out/$1.txt" 2>&1 || true
+}
+run_driver() {  # name args...
+  local name=$1
+  shift
+  "${client[@]}" "$bin/ixh_driver_bench" "$@" >"$out/$name.json" 2>"$out/$name.err" || true
+}
+settle() { sleep 1; }
+
+echo "== machine"
+{
+  lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket|CPU MHz)' || true
+  uname -r
+  uptime
+} | tee "$out/machine.txt"
+uptime >"$out/load_before.txt"
+
+echo "== 1. driver capacity: GETs of nginx 'return 200' ($conns connections, ${seconds}s each)"
+run_wrk wrk_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+run_driver ixh_engine_get get --url "$nginx_url/v1beta/interactions/bench.get" \
+  --inflight "$conns" --duration "$seconds"; settle
+run_driver ixh_engine_fetch fetch --base "$nginx_url" --id bench.get --inflight "$conns" \
+  --duration "$seconds"; settle
+run_h2load h2load_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+if "$bin/ixh" run --help 2>/dev/null | grep -q -- '--vus'; then
+  "${client[@]}" "$bin/ixh" run bench/scenarios/load_get.json --target "$nginx_url" \
+    --vus "$conns" --duration "${seconds}s" --quiet --json "$out/ixh_run_get.json" \
+    >"$out/ixh_run_get.txt" 2>&1 || true
+  settle
+fi
+
+echo "== 2. driver SSE throughput: a $sse_events-event seed stream from nginx (8 connections)"
+run_wrk wrk_sse "$nginx_url/v1beta/interactions/bench.sse?stream=true" 8; settle
+run_driver ixh_engine_sse sse --base "$nginx_url" --id bench.sse --inflight 8 \
+  --duration "$seconds"; settle
+
+echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
+run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
+  --hold 20 --buffer 4096; settle
+run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
+  --hold 20 --buffer 16384; settle
+
+echo "== 4. mock: JSON GETs vs nginx 'return 200' (wrk, $conns connections)"
+start_mock
+run_wrk wrk_mock_get "$mock_url/v1beta/interactions/get.w" "$conns"; settle
+run_wrk wrk_nginx_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+echo "== 4. mock: $mock_streams concurrent 10-second streams, 100 ms gaps"
+run_driver mock_streams streams --base "$mock_url" --id live --count "$mock_streams" \
+  --hold 60 --gap-ms 100 --buffer 4096 --server-pid "$mock_pid"
+stop_mock; settle
+
+echo "== 5. timing fidelity: $fidelity_streams streams with 10 ms gaps"
+start_mock
+run_driver fidelity streams --base "$mock_url" --id fine --count "$fidelity_streams" \
+  --hold 60 --gap-ms 10 --buffer 4096 --server-pid "$mock_pid"
+stop_mock
+
+uptime >"$out/load_after.txt"
+python3 bench/report.py "$out" --sse-events "$sse_events" | tee "$out/table.md"
+echo "raw results: $out"
