@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/interaction.h"
@@ -57,6 +58,13 @@ struct InteractionTemplate {
   std::string pointer;  // JSON pointer of its definition in that file
 };
 
+// How a stream attempt broke: the names `expect.breaks` lists and reports show
+// (harness/stream_break.h classifies, docs/resume.md explains each).
+inline constexpr std::string_view kBreakKindNames[] = {
+    "connect",  "reset",           "cut",      "first_event_timeout", "idle_timeout",
+    "timeout",  "malformed_chunk", "protocol", "sse_parse",           "http_status",
+    "interrupt"};
+
 // What a step expects beyond the protocol invariants every response is held to. Unset fields are
 // not checked.
 struct Expect {
@@ -73,6 +81,41 @@ struct Expect {
   std::optional<std::int64_t> ttfe_ms_max;     // stream: start to first event
   std::optional<std::int64_t> latency_ms_max;  // request start to complete response/stream end
   std::optional<std::string> error_status;     // the error body's status, e.g. "NOT_FOUND"
+  // stream with a resume policy: resume requests made (exact when min == max), the breaks seen
+  // in order (break kind names, harness/stream_break.h), and whether the stream reached its
+  // terminal event in the end.
+  std::optional<std::int64_t> resumes_min;
+  std::optional<std::int64_t> resumes_max;
+  std::optional<std::vector<std::string>> breaks;
+  std::optional<bool> recovered;
+};
+
+// How long a stream step waits before resume request k (counted from 1): constant `initial_ms`,
+// or `initial_ms * multiplier^(k-1)` capped at `max_ms`; then shortened by up to `jitter` of
+// itself, drawn from a PRNG seeded by the run's --seed so runs repeat exactly.
+struct BackoffSpec {
+  enum class Kind : std::uint8_t { kConstant, kExponential };
+  Kind kind = Kind::kExponential;
+  std::int64_t initial_ms = 100;
+  std::int64_t max_ms = 5000;
+  double multiplier = 2.0;
+  double jitter = 0.0;  // 0..1
+};
+
+// A stream step's answer to a broken stream: re-request it after the last event fully received.
+struct ResumePolicy {
+  enum class Via : std::uint8_t { kQuery, kHeader };
+  int max_attempts = 3;  // resume requests after the first request, at most
+  BackoffSpec backoff;
+  Via via = Via::kQuery;  // last_event_id query parameter, or Last-Event-ID header
+};
+
+// The step aborts its own transfer (after N events or T ms of the attempt) and resumes, to test
+// a server's resume without any server fault. Applies to the listed attempts (1 = first request).
+struct InterruptSpec {
+  std::optional<std::int64_t> after_events;
+  std::optional<std::int64_t> after_ms;
+  std::vector<int> attempts = {1};
 };
 
 // One thing a virtual user does. `interaction` names a template; the driver adds a per-user
@@ -86,6 +129,12 @@ struct Step {
   std::int64_t interval_ms = 100;            // poll: time between requests
   std::int64_t timeout_ms = 30000;           // poll: give up after; stream: whole-stream bound
   std::int64_t wait_ms = 0;                  // wait
+  // stream: per-request bounds (0 = none): request start to first event, and silence (no byte,
+  // heartbeats included) after the first event. Either one breaks the stream when it expires.
+  std::int64_t first_event_timeout_ms = 0;
+  std::int64_t idle_timeout_ms = 0;
+  std::optional<ResumePolicy> resume;     // stream: absent = a break ends the step
+  std::optional<InterruptSpec> interrupt;  // stream: client-side interruption
   Expect expect;
   std::string pointer;  // JSON pointer of the step, for messages and report `where`
 };

@@ -38,8 +38,21 @@ constexpr std::string_view kFaultKinds[] = {"http_error"};
 // Steps: one kind key each, and per kind the keys of the step and of its `expect`, in the order
 // messages list them (docs/scenarios.md, "Steps").
 constexpr std::string_view kGetKeys[] = {"get", "include_input", "expect"};
-constexpr std::string_view kStreamKeys[] = {"stream", "include_input", "last_event_id",
-                                            "timeout_ms", "expect"};
+constexpr std::string_view kStreamKeys[] = {"stream",
+                                            "include_input",
+                                            "last_event_id",
+                                            "timeout_ms",
+                                            "first_event_timeout_ms",
+                                            "idle_timeout_ms",
+                                            "resume",
+                                            "interrupt",
+                                            "expect"};
+constexpr std::string_view kResumeKeys[] = {"max_attempts", "backoff", "via"};
+constexpr std::string_view kBackoffKeys[] = {"kind", "initial_ms", "max_ms", "multiplier",
+                                             "jitter"};
+constexpr std::string_view kInterruptKeys[] = {"after_events", "after_ms", "attempts"};
+constexpr int kMaxResumeAttempts = 1000;
+constexpr std::string_view kMinMaxKeys[] = {"min", "max"};
 constexpr std::string_view kPollKeys[] = {"poll", "interval_ms", "timeout_ms", "include_input",
                                           "expect"};
 constexpr std::string_view kChainKeys[] = {"chain", "expect"};
@@ -49,7 +62,8 @@ constexpr std::string_view kGetExpectKeys[] = {"status", "state", "text",       
                                                "usage",  "input", "latency_ms_max", "error_status"};
 constexpr std::string_view kStreamExpectKeys[] = {
     "status",     "state",      "text",        "text_contains",  "usage",       "input",
-    "events_min", "events_max", "ttfe_ms_max", "latency_ms_max", "error_status"};
+    "events_min", "events_max", "ttfe_ms_max", "latency_ms_max", "error_status",
+    "resumes",    "breaks",     "recovered"};
 constexpr std::string_view kPollExpectKeys[] = {"status",        "state",          "text",
                                                 "text_contains", "usage",          "input",
                                                 "polls_max",     "latency_ms_max", "error_status"};
@@ -551,10 +565,126 @@ class DocumentParser {
     if (const json* t = find(v, "timeout_ms")) {
       step.timeout_ms = get_int(*t, child(pointer, "timeout_ms"), 1, kScenarioMaxMs);
     }
+    if (const json* t = find(v, "first_event_timeout_ms")) {
+      step.first_event_timeout_ms =
+          get_int(*t, child(pointer, "first_event_timeout_ms"), 1, kScenarioMaxMs);
+    }
+    if (const json* t = find(v, "idle_timeout_ms")) {
+      step.idle_timeout_ms = get_int(*t, child(pointer, "idle_timeout_ms"), 1, kScenarioMaxMs);
+    }
+    if (const json* r = find(v, "resume")) step.resume = parse_resume(*r, child(pointer, "resume"));
+    if (const json* i = find(v, "interrupt")) {
+      const std::string p = child(pointer, "interrupt");
+      step.interrupt = parse_interrupt(*i, p);
+      if (!step.resume) fail(p, "a \"resume\" policy beside it (an interrupted stream resumes)");
+    }
     if (const json* e = find(v, "expect")) {
       step.expect = parse_expect(*e, child(pointer, "expect"), *spec);
+      const std::string ep = child(pointer, "expect");
+      if (!step.resume) {
+        for (const char* key : {"resumes", "breaks", "recovered"}) {
+          if (e->contains(key)) {
+            fail(child(ep, key), "a \"resume\" policy on the step (expect." + std::string(key) +
+                                     " judges resumption)");
+          }
+        }
+      }
     }
     return step;
+  }
+
+  ResumePolicy parse_resume(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kResumeKeys, " (the keys of a resume policy)");
+    ResumePolicy r;
+    if (const json* n = find(v, "max_attempts")) {
+      r.max_attempts = get_small_int(*n, child(pointer, "max_attempts"), 0, kMaxResumeAttempts);
+    }
+    if (const json* via = find(v, "via")) {
+      const std::string p = child(pointer, "via");
+      const std::string s = via->is_string() ? via->get<std::string>() : std::string();
+      if (s == "query") {
+        r.via = ResumePolicy::Via::kQuery;
+      } else if (s == "header") {
+        r.via = ResumePolicy::Via::kHeader;
+      } else {
+        fail(p, "one of " + quoted_list({"query", "header"}));
+      }
+    }
+    if (const json* b = find(v, "backoff")) r.backoff = parse_backoff(*b, child(pointer, "backoff"));
+    return r;
+  }
+
+  BackoffSpec parse_backoff(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kBackoffKeys, " (the keys of a backoff)");
+    BackoffSpec b;
+    if (const json* k = find(v, "kind")) {
+      const std::string s = k->is_string() ? k->get<std::string>() : std::string();
+      if (s == "constant") {
+        b.kind = BackoffSpec::Kind::kConstant;
+      } else if (s == "exponential") {
+        b.kind = BackoffSpec::Kind::kExponential;
+      } else {
+        fail(child(pointer, "kind"), "one of " + quoted_list({"constant", "exponential"}));
+      }
+    }
+    if (const json* n = find(v, "initial_ms")) {
+      b.initial_ms = get_int(*n, child(pointer, "initial_ms"), 0, kScenarioMaxMs);
+    }
+    if (const json* n = find(v, "max_ms")) {
+      b.max_ms = get_int(*n, child(pointer, "max_ms"), 0, kScenarioMaxMs);
+    } else {
+      b.max_ms = std::max(b.max_ms, b.initial_ms);
+    }
+    if (b.max_ms < b.initial_ms) {
+      fail(child(pointer, "max_ms"),
+           range_text(b.initial_ms, kScenarioMaxMs) + " (max_ms is at least initial_ms)");
+    }
+    if (const json* m = find(v, "multiplier")) {
+      b.multiplier = get_number(*m, child(pointer, "multiplier"), 1.0, 100.0);
+    }
+    if (const json* j = find(v, "jitter")) {
+      b.jitter = get_number(*j, child(pointer, "jitter"), 0.0, 1.0);
+    }
+    return b;
+  }
+
+  double get_number(const json& v, const std::string& pointer, double lo, double hi) const {
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < lo ||
+        v.get<double>() > hi) {
+      fail(pointer, "a number from " + format_number(lo) + " to " + format_number(hi));
+    }
+    return v.get<double>();
+  }
+
+  static std::string format_number(double d) {
+    std::string s = std::to_string(d);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+
+  InterruptSpec parse_interrupt(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kInterruptKeys, " (the keys of an interrupt)");
+    InterruptSpec in;
+    const json* events = find(v, "after_events");
+    const json* ms = find(v, "after_ms");
+    if ((events == nullptr) == (ms == nullptr)) {
+      fail(pointer, "exactly one of the keys " + quoted_list({"after_events", "after_ms"}));
+    }
+    if (events) in.after_events = get_int(*events, child(pointer, "after_events"), 1, kScenarioMaxCount);
+    if (ms) in.after_ms = get_int(*ms, child(pointer, "after_ms"), 1, kScenarioMaxMs);
+    if (const json* a = find(v, "attempts")) {
+      const std::string p = child(pointer, "attempts");
+      if (!a->is_array() || a->empty()) fail(p, "a non-empty array of attempt numbers");
+      in.attempts.clear();
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        in.attempts.push_back(get_small_int((*a)[i], child(p, i), 1, kMaxResumeAttempts + 1));
+      }
+    }
+    return in;
   }
 
   Expect parse_expect(const json& v, const std::string& pointer, const StepKindSpec& spec) const {
@@ -603,6 +733,43 @@ class DocumentParser {
       }
       e.error_status = status;
     }
+    if (const json* r = find(v, "resumes")) {
+      const std::string p = child(pointer, "resumes");
+      if (r->is_object()) {
+        check_allowed_keys(*r, p, kMinMaxKeys, " (bounds of expect.resumes)");
+        if (r->empty()) fail(p, "an object with \"min\", \"max\" or both");
+        if (const json* lo = find(*r, "min")) {
+          e.resumes_min = get_int(*lo, child(p, "min"), 0, kMaxResumeAttempts);
+        }
+        if (const json* hi = find(*r, "max")) {
+          e.resumes_max = get_int(*hi, child(p, "max"), 0, kMaxResumeAttempts);
+          if (e.resumes_min && *e.resumes_max < *e.resumes_min) {
+            fail(child(p, "max"),
+                 range_text(*e.resumes_min, kMaxResumeAttempts) + " (max is at least min)");
+          }
+        }
+      } else {
+        e.resumes_min = get_int(*r, p, 0, kMaxResumeAttempts,
+                                " or an object {\"min\", \"max\"}");
+        e.resumes_max = e.resumes_min;
+      }
+    }
+    if (const json* b = find(v, "breaks")) {
+      const std::string p = child(pointer, "breaks");
+      if (!b->is_array()) fail(p, "an array of break kinds");
+      std::vector<std::string> kinds;
+      for (std::size_t i = 0; i < b->size(); ++i) {
+        const json& k = (*b)[i];
+        const std::string s = k.is_string() ? k.get<std::string>() : std::string();
+        if (std::find(std::begin(kBreakKindNames), std::end(kBreakKindNames), s) ==
+            std::end(kBreakKindNames)) {
+          fail(child(p, i), "one of " + quoted_span(kBreakKindNames));
+        }
+        kinds.push_back(s);
+      }
+      e.breaks = std::move(kinds);
+    }
+    if (const json* r = find(v, "recovered")) e.recovered = get_bool(*r, child(pointer, "recovered"));
     return e;
   }
 

@@ -835,8 +835,8 @@ constexpr char kGetExpectKeys[] =
     "\"latency_ms_max\", \"error_status\" (the expect keys of a \"get\" step)";
 constexpr char kStreamExpectKeys[] =
     "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
-    "\"events_min\", \"events_max\", \"ttfe_ms_max\", \"latency_ms_max\", \"error_status\" (the "
-    "expect keys of a \"stream\" step)";
+    "\"events_min\", \"events_max\", \"ttfe_ms_max\", \"latency_ms_max\", \"error_status\", "
+    "\"resumes\", \"breaks\", \"recovered\" (the expect keys of a \"stream\" step)";
 constexpr char kPollExpectKeys[] =
     "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
     "\"polls_max\", \"latency_ms_max\", \"error_status\" (the expect keys of a \"poll\" step)";
