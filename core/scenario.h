@@ -31,18 +31,61 @@ struct GenerateSpec {
   State final_state = State::kCompleted;
 };
 
-// A scripted misbehaviour of one instance, chosen by attempt number (the n-th request of the
-// matching kind for that instance, counted from 1).
+// A scripted misbehaviour of one instance (docs/faults.md), chosen by attempt number (the n-th
+// request of the matching kind for that instance, counted from 1) or by a seeded coin per
+// attempt. Only the fields of its kind are meaningful.
 struct FaultSpec {
-  enum class Kind : std::uint8_t { kHttpError };
+  enum class Kind : std::uint8_t {
+    kHttpError,       // an error status instead of the response
+    kCut,             // clean FIN mid-stream, no terminating chunk
+    kReset,           // TCP RST mid-stream
+    kStall,           // silence mid-stream, then the rest (or nothing, forever)
+    kDrip,            // the whole stream in small pieces with delays
+    kMalformedSse,    // one frame the SSE rules or the dialect reject, inserted mid-stream
+    kMalformedChunk,  // invalid chunked framing mid-stream, then close
+    kGarbage,         // random bytes instead of an HTTP response, then close
+    kEmptyReply,      // close without a byte
+  };
   enum class Applies : std::uint8_t { kAny, kGet, kStream };
+  // Where a mid-stream fault strikes, counted within one response: after this many whole events,
+  // body bytes (SSE payload, chunk framing excluded) or ms of timeline time since it started.
+  enum class Trigger : std::uint8_t { kEvents, kBytes, kMs };
+  enum class SseVariant : std::uint8_t {
+    kLongLine,     // a data line longer than the driver's SseLimits::max_line_bytes
+    kInvalidUtf8,  // a comment line with bytes that are not UTF-8
+    kNulInId,      // an id field containing NUL, which readers must ignore
+    kNotJson,      // an event whose data is not JSON
+    kMissingId,    // an event without an id (no id field and no "id" member)
+  };
+
   Kind kind = Kind::kHttpError;
   Applies applies_to = Applies::kAny;
-  std::vector<int> attempts;  // empty: every attempt
+  std::vector<int> attempts;         // empty (and no probability): every attempt
+  std::optional<double> probability;  // 0..1: a seeded coin per (instance, attempt)
+
+  // http_error
   int status = 503;
   std::optional<int> retry_after_s;
   std::string message;
+  // cut, reset, stall, malformed_sse, malformed_chunk
+  Trigger trigger = Trigger::kEvents;
+  std::int64_t after = 0;
+  // stall: how long (timeline ms), or until the client leaves or the server stops
+  std::int64_t stall_ms = 0;
+  bool forever = false;
+  // drip
+  int piece_bytes = 1;
+  std::int64_t delay_ms = 0;  // real ms between pieces
+  // malformed_sse
+  SseVariant variant = SseVariant::kNotJson;
+  // garbage
+  int garbage_bytes = 0;
 };
+std::string_view to_string(FaultSpec::Kind kind);
+std::string_view to_string(FaultSpec::Trigger trigger);
+std::string_view to_string(FaultSpec::SseVariant variant);
+// Whether the fault acts on a stream's body (and so cannot apply to a plain GET).
+bool is_stream_only(FaultSpec::Kind kind);
 
 struct InteractionTemplate {
   std::string name;  // [A-Za-z0-9_-]+; instances are `name` or `name.<suffix>`

@@ -32,8 +32,38 @@ constexpr int kMaxChunkBytes = 1'048'576;
 constexpr int kMaxRetryAfterS = 86'400;
 constexpr int kMaxAttempt = 1'000'000;
 
+constexpr int kMaxDripPieceBytes = 65'536;
+constexpr std::int64_t kMaxDripDelayMs = 60'000;
+constexpr int kMaxGarbageBytes = 1'048'576;
+
 // Fault kinds, one key each. Kept in one list so that adding a kind also updates every message.
-constexpr std::string_view kFaultKinds[] = {"http_error"};
+struct FaultKindSpec {
+  FaultSpec::Kind kind;
+  std::string_view key;
+};
+constexpr FaultKindSpec kFaultKinds[] = {
+    {FaultSpec::Kind::kHttpError, "http_error"},
+    {FaultSpec::Kind::kCut, "cut"},
+    {FaultSpec::Kind::kReset, "reset"},
+    {FaultSpec::Kind::kStall, "stall"},
+    {FaultSpec::Kind::kDrip, "drip"},
+    {FaultSpec::Kind::kMalformedSse, "malformed_sse"},
+    {FaultSpec::Kind::kMalformedChunk, "malformed_chunk"},
+    {FaultSpec::Kind::kGarbage, "garbage"},
+    {FaultSpec::Kind::kEmptyReply, "empty_reply"},
+};
+
+struct SseVariantName {
+  FaultSpec::SseVariant variant;
+  std::string_view name;
+};
+constexpr SseVariantName kSseVariants[] = {
+    {FaultSpec::SseVariant::kLongLine, "long_line"},
+    {FaultSpec::SseVariant::kInvalidUtf8, "invalid_utf8"},
+    {FaultSpec::SseVariant::kNulInId, "nul_in_id"},
+    {FaultSpec::SseVariant::kNotJson, "not_json"},
+    {FaultSpec::SseVariant::kMissingId, "missing_id"},
+};
 
 // Steps: one kind key each, and per kind the keys of the step and of its `expect`, in the order
 // messages list them (docs/scenarios.md, "Steps").
@@ -121,6 +151,17 @@ std::string quoted_span(std::span<const std::string_view> items) {
 
 std::string quoted_list(std::initializer_list<std::string_view> items) {
   return quoted_span(std::span<const std::string_view>(items.begin(), items.size()));
+}
+
+std::string fault_kind_list() {
+  std::string out;
+  for (const FaultKindSpec& k : kFaultKinds) {
+    if (!out.empty()) out += ", ";
+    out += '"';
+    out += k.key;
+    out += '"';
+  }
+  return out;
 }
 
 std::string range_text(std::int64_t lo, std::int64_t hi) {
@@ -453,45 +494,175 @@ class DocumentParser {
     std::vector<FaultSpec> faults;
     faults.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {
-      const json& f = v[i];
-      const std::string p = child(pointer, i);
-      expect_object(f, p);
-      check_keys(f, p, {"http_error", "attempts", "on"});
-      int kinds = 0;
-      for (std::string_view kind : kFaultKinds) kinds += static_cast<int>(f.contains(kind));
-      if (kinds != 1) fail(p, "exactly one fault-kind key: " + quoted_list({"http_error"}));
-      FaultSpec fault;
-      fault.kind = FaultSpec::Kind::kHttpError;
-      parse_http_error(f.at("http_error"), child(p, "http_error"), fault);
-      if (const json* a = find(f, "attempts")) {
-        const std::string attempts_pointer = child(p, "attempts");
-        // An empty list would read as "never" but FaultSpec takes empty as "every attempt".
-        if (!a->is_array() || a->empty()) {
-          fail(attempts_pointer, "a non-empty array of attempt numbers (counted from 1)");
-        }
-        for (std::size_t j = 0; j < a->size(); ++j) {
-          fault.attempts.push_back(
-              get_small_int((*a)[j], child(attempts_pointer, j), 1, kMaxAttempt));
-        }
-      }
-      if (const json* on = find(f, "on")) {
-        const std::string on_pointer = child(p, "on");
-        const std::string applies = on->is_string() ? on->get<std::string>() : std::string();
-        if (applies == "any") {
-          fault.applies_to = FaultSpec::Applies::kAny;
-        } else if (applies == "get") {
-          fault.applies_to = FaultSpec::Applies::kGet;
-        } else if (applies == "stream") {
-          fault.applies_to = FaultSpec::Applies::kStream;
-        } else {
-          fail(on_pointer, "one of " + quoted_list({"any", "get", "stream"}));
-        }
-      } else {
-        fault.applies_to = FaultSpec::Applies::kAny;
-      }
-      faults.push_back(std::move(fault));
+      faults.push_back(parse_fault(v[i], child(pointer, i)));
     }
     return faults;
+  }
+
+  FaultSpec parse_fault(const json& f, const std::string& p) const {
+    expect_object(f, p);
+    const FaultKindSpec* spec = nullptr;
+    int kinds = 0;
+    for (const FaultKindSpec& candidate : kFaultKinds) {
+      if (f.contains(candidate.key)) {
+        spec = &candidate;
+        ++kinds;
+      }
+    }
+    if (kinds != 1) fail(p, "exactly one fault-kind key: " + fault_kind_list());
+    check_keys(f, p, {spec->key, "attempts", "probability", "on"});
+    FaultSpec fault;
+    fault.kind = spec->kind;
+    const json& body = f.at(spec->key);
+    const std::string body_pointer = child(p, spec->key);
+    switch (fault.kind) {
+      case FaultSpec::Kind::kHttpError:
+        parse_http_error(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kCut:
+      case FaultSpec::Kind::kReset:
+      case FaultSpec::Kind::kMalformedChunk:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"after_events", "after_bytes", "after_ms"});
+        parse_trigger(body, body_pointer, fault, true);
+        break;
+      case FaultSpec::Kind::kStall:
+        parse_stall(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kDrip:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"piece_bytes", "delay_ms"});
+        require_key(body, body_pointer, "piece_bytes");
+        require_key(body, body_pointer, "delay_ms");
+        fault.piece_bytes = get_small_int(body.at("piece_bytes"), child(body_pointer, "piece_bytes"),
+                                          1, kMaxDripPieceBytes);
+        fault.delay_ms =
+            get_int(body.at("delay_ms"), child(body_pointer, "delay_ms"), 0, kMaxDripDelayMs);
+        break;
+      case FaultSpec::Kind::kMalformedSse:
+        parse_malformed_sse(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kGarbage:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"bytes"});
+        require_key(body, body_pointer, "bytes");
+        fault.garbage_bytes =
+            get_small_int(body.at("bytes"), child(body_pointer, "bytes"), 1, kMaxGarbageBytes);
+        break;
+      case FaultSpec::Kind::kEmptyReply:
+        expect_object(body, body_pointer);
+        if (!body.empty()) {
+          fail(child(body_pointer, body.items().begin().key()),
+               "no key (empty_reply takes an empty object)");
+        }
+        break;
+    }
+    const json* attempts = find(f, "attempts");
+    const json* probability = find(f, "probability");
+    if (attempts != nullptr && probability != nullptr) {
+      fail(child(p, "probability"), "no \"probability\" beside \"attempts\" (choose one)");
+    }
+    if (attempts != nullptr) {
+      const std::string attempts_pointer = child(p, "attempts");
+      // An empty list would read as "never" but FaultSpec takes empty as "every attempt".
+      if (!attempts->is_array() || attempts->empty()) {
+        fail(attempts_pointer, "a non-empty array of attempt numbers (counted from 1)");
+      }
+      for (std::size_t j = 0; j < attempts->size(); ++j) {
+        fault.attempts.push_back(
+            get_small_int((*attempts)[j], child(attempts_pointer, j), 1, kMaxAttempt));
+      }
+    }
+    if (probability != nullptr) {
+      const std::string probability_pointer = child(p, "probability");
+      if (!probability->is_number() || !(probability->get<double>() >= 0.0) ||
+          !(probability->get<double>() <= 1.0)) {
+        fail(probability_pointer, "a number from 0 to 1");
+      }
+      fault.probability = probability->get<double>();
+    }
+    const bool stream_only = is_stream_only(fault.kind);
+    fault.applies_to = stream_only ? FaultSpec::Applies::kStream : FaultSpec::Applies::kAny;
+    if (const json* on = find(f, "on")) {
+      const std::string on_pointer = child(p, "on");
+      const std::string applies = on->is_string() ? on->get<std::string>() : std::string();
+      if (stream_only) {
+        if (applies != "stream") {
+          fail(on_pointer, "\"stream\" (a " + std::string(spec->key) +
+                               " fault acts on a stream's body, so it never applies to a plain "
+                               "GET)");
+        }
+      } else if (applies == "any") {
+        fault.applies_to = FaultSpec::Applies::kAny;
+      } else if (applies == "get") {
+        fault.applies_to = FaultSpec::Applies::kGet;
+      } else if (applies == "stream") {
+        fault.applies_to = FaultSpec::Applies::kStream;
+      } else {
+        fail(on_pointer, "one of " + quoted_list({"any", "get", "stream"}));
+      }
+    }
+    return fault;
+  }
+
+  // Exactly one of after_events, after_bytes and after_ms (only after_events unless `any`).
+  void parse_trigger(const json& v, const std::string& pointer, FaultSpec& fault,
+                     bool any) const {
+    const int n = static_cast<int>(v.contains("after_events")) +
+                  static_cast<int>(v.contains("after_bytes")) +
+                  static_cast<int>(v.contains("after_ms"));
+    if (n != 1) {
+      fail(pointer, any ? "exactly one of the keys " +
+                              quoted_list({"after_events", "after_bytes", "after_ms"})
+                        : std::string("an object with the key \"after_events\""));
+    }
+    if (const json* e = find(v, "after_events")) {
+      fault.trigger = FaultSpec::Trigger::kEvents;
+      fault.after = get_int(*e, child(pointer, "after_events"), 0, kScenarioMaxCount);
+    } else if (const json* b = find(v, "after_bytes")) {
+      fault.trigger = FaultSpec::Trigger::kBytes;
+      fault.after = get_int(*b, child(pointer, "after_bytes"), 0, kScenarioMaxCount);
+    } else {
+      fault.trigger = FaultSpec::Trigger::kMs;
+      fault.after = get_int(v.at("after_ms"), child(pointer, "after_ms"), 0, kScenarioMaxMs);
+    }
+  }
+
+  void parse_stall(const json& v, const std::string& pointer, FaultSpec& fault) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"after_events", "after_bytes", "after_ms", "ms", "forever"});
+    parse_trigger(v, pointer, fault, true);
+    const json* ms = find(v, "ms");
+    const json* forever = find(v, "forever");
+    if ((ms == nullptr) == (forever == nullptr)) {
+      fail(pointer, "exactly one of the keys " + quoted_list({"ms", "forever"}));
+    }
+    if (ms != nullptr) {
+      fault.stall_ms = get_int(*ms, child(pointer, "ms"), 1, kScenarioMaxMs);
+    } else if (!forever->is_boolean() || !forever->get<bool>()) {
+      fail(child(pointer, "forever"), "true (for a bounded stall use \"ms\")");
+    } else {
+      fault.forever = true;
+    }
+  }
+
+  void parse_malformed_sse(const json& v, const std::string& pointer, FaultSpec& fault) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"after_events", "variant"});
+    require_key(v, pointer, "after_events");
+    require_key(v, pointer, "variant");
+    parse_trigger(v, pointer, fault, false);
+    const json& variant = v.at("variant");
+    const std::string name = variant.is_string() ? variant.get<std::string>() : std::string();
+    for (const SseVariantName& candidate : kSseVariants) {
+      if (candidate.name == name) {
+        fault.variant = candidate.variant;
+        return;
+      }
+    }
+    std::vector<std::string_view> names;
+    for (const SseVariantName& candidate : kSseVariants) names.push_back(candidate.name);
+    fail(child(pointer, "variant"), "one of " + quoted_span(names));
   }
 
   void parse_http_error(const json& v, const std::string& pointer, FaultSpec& fault) const {
