@@ -997,7 +997,8 @@ TEST(ScenarioLoaderTest, RejectsIntervalOnStreamStep) {
   ExpectRejected(
       "bad/step_interval_on_stream.json", "/steps/0/interval_ms",
       "one of the keys \"stream\", \"include_input\", \"last_event_id\", \"timeout_ms\", "
-      "\"expect\" (the keys of a \"stream\" step)");
+      "\"first_event_timeout_ms\", \"idle_timeout_ms\", \"resume\", \"interrupt\", \"expect\" "
+      "(the keys of a \"stream\" step)");
 }
 
 TEST(ScenarioLoaderTest, RejectsIncludeInputOnChainStep) {
@@ -1224,7 +1225,7 @@ TEST(ScenarioLoaderTest, LoadsAFileOnceWhenPathsOverlap) {
 
 TEST(ScenarioLoaderTest, LoadsEveryGoodFixtureAsOneSet) {
   const std::vector<Scenario> scenarios = load_scenarios({Fixture("good")});
-  EXPECT_EQ(scenarios.size(), 9u);
+  EXPECT_EQ(scenarios.size(), 10u);
 }
 
 TEST(ScenarioLoaderTest, RejectsEmptyPathList) {
