@@ -85,11 +85,15 @@ void StreamFetch::start(Transport& transport, const Target& target, const std::s
   last_byte_ns_ = start_ns_;
   constexpr std::int64_t kMs = 1'000'000;
   timer_ = transport.schedule(start_ns_ + options_.timeout_ms * kMs,
-                              [this] { stop(StreamStop::kDeadline); });
+                              [this] {
+                                timer_ = 0;
+                                stop(StreamStop::kDeadline);
+                              });
   first_event_timer_ =
       options_.first_event_timeout_ms > 0
           ? transport.schedule(start_ns_ + options_.first_event_timeout_ms * kMs,
                                [this] {
+                                 first_event_timer_ = 0;
                                  if (obs_.events.empty()) stop(StreamStop::kFirstEventTimeout);
                                })
           : 0;
@@ -101,7 +105,10 @@ void StreamFetch::start(Transport& transport, const Target& target, const std::s
                     : 0;
   interrupt_timer_ = options_.interrupt_after_ms > 0
                          ? transport.schedule(start_ns_ + options_.interrupt_after_ms * kMs,
-                                              [this] { stop(StreamStop::kInterrupt); })
+                                              [this] {
+                                                interrupt_timer_ = 0;
+                                                stop(StreamStop::kInterrupt);
+                                              })
                          : 0;
 }
 
