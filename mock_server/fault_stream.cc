@@ -98,28 +98,24 @@ std::int64_t FaultStream::deadline_us() const {
 bool FaultStream::strike_end() {
   fired_ = true;
   const int fd = socket();
+  // Without the socket the only way left is cpp-httplib's orderly close: a cut.
+  ended_ = fd < 0 ? "cut" : std::string(to_string(spec_.kind));
+  if (fd >= 0 && spec_.kind == FaultSpec::Kind::kReset) {
+    wait_until_acknowledged(fd, kResetDrainLimit);
+  }
+  if (on_strike_) on_strike_(ended_);
+  if (fd < 0) return false;
   switch (spec_.kind) {
     case FaultSpec::Kind::kReset:
-      // Without the socket the close below is an orderly one; say so rather than claim a reset.
-      if (fd >= 0) {
-        wait_until_acknowledged(fd, kResetDrainLimit);
-        ended_ = reset_connection(fd) ? "reset" : "cut";
-      } else {
-        ended_ = "cut";
-      }
+      if (!reset_connection(fd)) ended_ = "cut";
       break;
     case FaultSpec::Kind::kMalformedChunk:
-      if (fd >= 0 && send_raw(fd, kBadChunk)) {
-        shut_down_writes(fd);
-        ended_ = "malformed_chunk";
-      } else {
-        ended_ = "write_failed";
-      }
+      if (!send_raw(fd, kBadChunk)) ended_ = "write_failed";
+      shut_down_writes(fd);
       break;
     default:
-      // cut: FIN now, before cpp-httplib's own close (which would also send one).
-      if (fd >= 0) shut_down_writes(fd);
-      ended_ = "cut";
+      // cut: FIN now, before cpp-httplib's own shutdown and close.
+      shut_down_writes(fd);
       break;
   }
   return false;

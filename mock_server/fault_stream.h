@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,12 @@ class FaultStream {
   // Timeline time at which before() must run even if no event is due (after_ms); -1 for none.
   std::int64_t deadline_us() const;
 
+  // Called with how the response is about to end, just before the fault ends it on the socket,
+  // so that whoever watches the journal sees the ending no later than the client sees it.
+  void set_on_strike(std::function<void(const std::string& ended)> on_strike) {
+    on_strike_ = std::move(on_strike);
+  }
+
   // How the fault ended the response ("cut", "reset", "malformed_chunk"), or "" when it did not.
   const std::string& ended() const { return ended_; }
   // Whether a stall happened (and ended: the stream went on afterwards).
@@ -77,6 +84,7 @@ class FaultStream {
   bool stall_done_ = false;
   std::int64_t stall_until_us_ = -1;
   std::string ended_;
+  std::function<void(const std::string&)> on_strike_;
 };
 
 // The frame a malformed_sse fault inserts (docs/faults.md). Pure; exposed for tests.

@@ -106,9 +106,7 @@ class InteractionHandler {
     const std::int64_t start_ns = ctx_.real_clock.now_ns();
     serve(req, res, path, entry, start_ns);
     if (entry.status == kConnectionFaulted) {
-      // A connection-level fault: nothing, or no HTTP, went out.
-      const std::uint64_t seq = ctx_.journal.begin(entry);
-      ctx_.journal.finish(seq, 0, 0, entry.bytes_sent, entry.ended, elapsed_ms(start_ns));
+      // Journaled by apply_connection_fault already.
     } else if (!entry.stream || res.status != 200) {
       const std::uint64_t seq = ctx_.journal.begin(std::move(entry));
       // cpp-httplib fills in 200 only after the handler returns.
@@ -160,7 +158,7 @@ class InteractionHandler {
       }
       if (!is_stream_only(fault->kind)) {
         if (streaming) refuse_stream(*inst, entry, 0, start_ns);
-        return apply_connection_fault(req, res, *fault, *inst, entry);
+        return apply_connection_fault(req, res, *fault, *inst, entry, start_ns);
       }
     }
 
@@ -211,21 +209,27 @@ class InteractionHandler {
   // garbage and empty_reply: bytes (or none) on the raw socket instead of a response. The
   // response cpp-httplib then tries to write fails on the shut-down socket, and it closes it.
   void apply_connection_fault(const httplib::Request& req, httplib::Response& res,
-                              const FaultSpec& fault, const Instance& inst, JournalEntry& entry) {
+                              const FaultSpec& fault, const Instance& inst, JournalEntry& entry,
+                              std::int64_t start_ns) {
     const int fd = find_connection_socket(
         ConnectionAddress{req.local_addr, req.local_port, req.remote_addr, req.remote_port});
-    entry.status = kConnectionFaulted;
-    entry.ended = std::string(to_string(fault.kind));
-    if (fd < 0) {
-      entry.ended = "client_closed";
-    } else if (fault.kind == FaultSpec::Kind::kGarbage) {
+    std::string ended = fd < 0 ? "client_closed" : std::string(to_string(fault.kind));
+    std::uint64_t bytes = 0;
+    if (fd >= 0 && fault.kind == FaultSpec::Kind::kGarbage) {
       const std::string noise = garbage_bytes(static_cast<std::size_t>(fault.garbage_bytes),
                                               ctx_.options.seed, inst.id, entry.attempt);
-      if (send_raw(fd, noise)) entry.bytes_sent = noise.size();
-      shut_down_writes(fd);
-    } else {
-      shut_down_writes(fd);
+      if (send_raw(fd, noise)) {
+        bytes = noise.size();
+      } else {
+        ended = "write_failed";
+      }
     }
+    // Journaled before the FIN, so a client that saw the end finds the entry.
+    entry.status = 0;
+    const std::uint64_t seq = ctx_.journal.begin(entry);
+    ctx_.journal.finish(seq, 0, 0, bytes, ended, elapsed_ms(start_ns));
+    entry.status = kConnectionFaulted;
+    if (fd >= 0) shut_down_writes(fd);
     res.status = 200;
     res.set_header("Connection", "close");
   }
@@ -250,6 +254,16 @@ class InteractionHandler {
     st->last_write_ns = start_ns;
     entry.status = 200;
     st->journal_seq = ctx_.journal.begin(std::move(entry));
+    if (st->fault) {
+      StreamState* state = st.get();  // owns the fault, so outlives the callback
+      RouteContext& c = ctx_;
+      st->fault->set_on_strike([state, &c](const std::string& ended) {
+        const std::int64_t end_ns = c.real_clock.now_ns();
+        c.journal.finish(state->journal_seq, 200, state->events_sent, state->bytes_sent, ended,
+                         static_cast<double>(end_ns - state->start_ns) / 1e6);
+        state->instance->history.finish(state->history_index, state->events_sent, end_ns, ended);
+      });
+    }
     res.status = 200;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
