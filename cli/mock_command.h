@@ -14,6 +14,7 @@ struct MockCommand {
   std::string listen = "127.0.0.1:0";
   std::string clock = "real";
   mock::MockOptions options;
+  bool verify = false;  // print the client verdict at shutdown; exit 1 if a client failed
 
   // Called by main while building the command line.
   void add_to(CLI::App& app);
