@@ -924,7 +924,12 @@ std::string breaks_text(const std::vector<StreamBreak>& breaks) {
     if (out.size() > 1) out += ", ";
     out += std::string(to_string(b.kind)) + " (attempt " + std::to_string(b.attempt);
     if (!b.after_event_id.empty()) out += ", after " + b.after_event_id;
-    if (!b.detail.empty()) out += ": " + b.detail;
+    if (b.curl_code != 0) {
+      out += ": curl " + std::to_string(b.curl_code);
+      if (!b.detail.empty()) out += " " + b.detail;
+    } else if (!b.detail.empty()) {
+      out += ": " + b.detail;
+    }
     out += ")";
   }
   return out + "]";

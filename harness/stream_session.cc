@@ -113,6 +113,7 @@ void StreamSession::on_attempt(ObservedStream s) {
     b.curl_code = s.http.curl_code;
     b.detail = s.http.curl_error;
     if (*broke == BreakKind::kSseParse) {
+      b.curl_code = 0;  // the driver's own abort (CURLE_WRITE_ERROR) says nothing of the server
       b.detail = s.sse_error_message;
       if (s.rejected_event && !s.rejected_event->decoded.findings.empty()) {
         const DecodeFinding& f = s.rejected_event->decoded.findings.front();
@@ -123,6 +124,21 @@ void StreamSession::on_attempt(ObservedStream s) {
       b.detail = "HTTP " + std::to_string(status);
     } else if (*broke == BreakKind::kCut && s.http.error == ErrorClass::kNone) {
       b.detail = "the stream ended before its terminal event";
+    } else if (*broke == BreakKind::kInterrupt) {
+      b.detail = s.stop == StreamStop::kInterrupt && step.interrupt && step.interrupt->after_events
+                     ? "the step stopped reading after " +
+                           std::to_string(*step.interrupt->after_events) + " events"
+                     : "the step stopped reading after " +
+                           std::to_string(step.interrupt ? step.interrupt->after_ms.value_or(0)
+                                                         : 0) +
+                           " ms";
+      b.curl_code = 0;
+    } else if (*broke == BreakKind::kIdleTimeout) {
+      b.detail = "no byte for " + std::to_string(step.idle_timeout_ms) + " ms";
+      b.curl_code = 0;
+    } else if (*broke == BreakKind::kFirstEventTimeout) {
+      b.detail = "no event within " + std::to_string(step.first_event_timeout_ms) + " ms";
+      b.curl_code = 0;
     }
     out_.breaks.push_back(std::move(b));
     if (broke_at_ns_ < 0) broke_at_ns_ = s.http.end_ns;
