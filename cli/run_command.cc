@@ -68,7 +68,8 @@ void RunCommand::add_to(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--workers", workers, "Worker threads, each with its own curl multi handle")
       ->capture_default_str();
-  cmd->add_option("--seed", seed, "Seed of the embedded mock and of resume backoff jitter")->capture_default_str();
+  cmd->add_option("--seed", seed, "Seed of the embedded mock and of resume backoff jitter")
+      ->capture_default_str();
   cmd->add_option("--time-scale", time_scale,
                   "Time scale of the embedded mock (2 plays scripts twice as fast)")
       ->capture_default_str();

@@ -104,9 +104,8 @@ struct InteractionTemplate {
 // How a stream attempt broke: the names `expect.breaks` lists and reports show
 // (harness/stream_break.h classifies, docs/resume.md explains each).
 inline constexpr std::string_view kBreakKindNames[] = {
-    "connect",  "reset",           "cut",      "first_event_timeout", "idle_timeout",
-    "timeout",  "malformed_chunk", "protocol", "sse_parse",           "http_status",
-    "interrupt"};
+    "connect",         "reset",    "cut",       "first_event_timeout", "idle_timeout", "timeout",
+    "malformed_chunk", "protocol", "sse_parse", "http_status",         "interrupt"};
 
 // What a step expects beyond the protocol invariants every response is held to. Unset fields are
 // not checked.
@@ -176,7 +175,7 @@ struct Step {
   // heartbeats included) after the first event. Either one breaks the stream when it expires.
   std::int64_t first_event_timeout_ms = 0;
   std::int64_t idle_timeout_ms = 0;
-  std::optional<ResumePolicy> resume;     // stream: absent = a break ends the step
+  std::optional<ResumePolicy> resume;      // stream: absent = a break ends the step
   std::optional<InterruptSpec> interrupt;  // stream: client-side interruption
   Expect expect;
   std::string pointer;  // JSON pointer of the step, for messages and report `where`

@@ -68,15 +68,9 @@ constexpr SseVariantName kSseVariants[] = {
 // Steps: one kind key each, and per kind the keys of the step and of its `expect`, in the order
 // messages list them (docs/scenarios.md, "Steps").
 constexpr std::string_view kGetKeys[] = {"get", "include_input", "expect"};
-constexpr std::string_view kStreamKeys[] = {"stream",
-                                            "include_input",
-                                            "last_event_id",
-                                            "timeout_ms",
-                                            "first_event_timeout_ms",
-                                            "idle_timeout_ms",
-                                            "resume",
-                                            "interrupt",
-                                            "expect"};
+constexpr std::string_view kStreamKeys[] = {
+    "stream",          "include_input", "last_event_id", "timeout_ms", "first_event_timeout_ms",
+    "idle_timeout_ms", "resume",        "interrupt",     "expect"};
 constexpr std::string_view kResumeKeys[] = {"max_attempts", "backoff", "via"};
 constexpr std::string_view kBackoffKeys[] = {"kind", "initial_ms", "max_ms", "multiplier",
                                              "jitter"};
@@ -91,9 +85,9 @@ constexpr std::string_view kWaitKeys[] = {"wait_ms"};
 constexpr std::string_view kGetExpectKeys[] = {"status", "state", "text",           "text_contains",
                                                "usage",  "input", "latency_ms_max", "error_status"};
 constexpr std::string_view kStreamExpectKeys[] = {
-    "status",     "state",      "text",        "text_contains",  "usage",       "input",
-    "events_min", "events_max", "ttfe_ms_max", "latency_ms_max", "error_status",
-    "resumes",    "breaks",     "recovered"};
+    "status",       "state",      "text",       "text_contains", "usage",
+    "input",        "events_min", "events_max", "ttfe_ms_max",   "latency_ms_max",
+    "error_status", "resumes",    "breaks",     "recovered"};
 constexpr std::string_view kPollExpectKeys[] = {"status",        "state",          "text",
                                                 "text_contains", "usage",          "input",
                                                 "polls_max",     "latency_ms_max", "error_status"};
@@ -782,7 +776,8 @@ class DocumentParser {
         fail(p, "one of " + quoted_list({"query", "header"}));
       }
     }
-    if (const json* b = find(v, "backoff")) r.backoff = parse_backoff(*b, child(pointer, "backoff"));
+    if (const json* b = find(v, "backoff"))
+      r.backoff = parse_backoff(*b, child(pointer, "backoff"));
     return r;
   }
 
@@ -845,7 +840,8 @@ class DocumentParser {
     if ((events == nullptr) == (ms == nullptr)) {
       fail(pointer, "exactly one of the keys " + quoted_list({"after_events", "after_ms"}));
     }
-    if (events) in.after_events = get_int(*events, child(pointer, "after_events"), 1, kScenarioMaxCount);
+    if (events)
+      in.after_events = get_int(*events, child(pointer, "after_events"), 1, kScenarioMaxCount);
     if (ms) in.after_ms = get_int(*ms, child(pointer, "after_ms"), 1, kScenarioMaxMs);
     if (const json* a = find(v, "attempts")) {
       const std::string p = child(pointer, "attempts");
@@ -920,8 +916,7 @@ class DocumentParser {
           }
         }
       } else {
-        e.resumes_min = get_int(*r, p, 0, kMaxResumeAttempts,
-                                " or an object {\"min\", \"max\"}");
+        e.resumes_min = get_int(*r, p, 0, kMaxResumeAttempts, " or an object {\"min\", \"max\"}");
         e.resumes_max = e.resumes_min;
       }
     }
@@ -940,7 +935,8 @@ class DocumentParser {
       }
       e.breaks = std::move(kinds);
     }
-    if (const json* r = find(v, "recovered")) e.recovered = get_bool(*r, child(pointer, "recovered"));
+    if (const json* r = find(v, "recovered"))
+      e.recovered = get_bool(*r, child(pointer, "recovered"));
     return e;
   }
 

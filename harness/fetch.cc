@@ -84,25 +84,24 @@ void StreamFetch::start(Transport& transport, const Target& target, const std::s
   start_ns_ = transport.clock().now_ns();
   last_byte_ns_ = start_ns_;
   constexpr std::int64_t kMs = 1'000'000;
-  timer_ = transport.schedule(start_ns_ + options_.timeout_ms * kMs,
-                              [this] {
-                                timer_ = 0;
-                                stop(StreamStop::kDeadline);
-                              });
-  first_event_timer_ =
-      options_.first_event_timeout_ms > 0
-          ? transport.schedule(start_ns_ + options_.first_event_timeout_ms * kMs,
-                               [this] {
-                                 first_event_timer_ = 0;
-                                 if (obs_.events.empty()) stop(StreamStop::kFirstEventTimeout);
-                               })
-          : 0;
+  timer_ = transport.schedule(start_ns_ + options_.timeout_ms * kMs, [this] {
+    timer_ = 0;
+    stop(StreamStop::kDeadline);
+  });
+  first_event_timer_ = options_.first_event_timeout_ms > 0
+                           ? transport.schedule(start_ns_ + options_.first_event_timeout_ms * kMs,
+                                                [this] {
+                                                  first_event_timer_ = 0;
+                                                  if (obs_.events.empty())
+                                                    stop(StreamStop::kFirstEventTimeout);
+                                                })
+                           : 0;
   // Byte arrivals cannot reschedule timers (they run inside curl callbacks), so the idle timer
   // looks at the last byte's time when it fires and sleeps on when the stream was not silent.
-  idle_timer_ = options_.idle_timeout_ms > 0
-                    ? transport.schedule(start_ns_ + options_.idle_timeout_ms * kMs,
-                                         [this] { check_idle(); })
-                    : 0;
+  idle_timer_ =
+      options_.idle_timeout_ms > 0
+          ? transport.schedule(start_ns_ + options_.idle_timeout_ms * kMs, [this] { check_idle(); })
+          : 0;
   interrupt_timer_ = options_.interrupt_after_ms > 0
                          ? transport.schedule(start_ns_ + options_.interrupt_after_ms * kMs,
                                               [this] {

@@ -47,7 +47,7 @@ class StreamFetch final : public TransferHandler {
     bool include_input = false;
     std::optional<std::string> last_event_id;  // resume after this id
     std::int64_t timeout_ms = 30000;
-    bool last_event_id_in_header = false;  // Last-Event-ID header instead of the query parameter
+    bool last_event_id_in_header = false;     // Last-Event-ID header instead of the query parameter
     std::int64_t first_event_timeout_ms = 0;  // 0: none
     // Silence after the first event: any byte counts as life, heartbeat comments included.
     std::int64_t idle_timeout_ms = 0;

@@ -90,8 +90,8 @@ struct ObservedStream {
   bool truncated = false;  // the body ended inside an SSE block (parser finish() said so)
   SseError sse_error = SseError::kNone;
   std::string sse_error_message;
-  std::uint64_t comments = 0;         // heartbeats
-  std::optional<DecodedError> error;  // set for a non-2xx body
+  std::uint64_t comments = 0;            // heartbeats
+  std::optional<DecodedError> error;     // set for a non-2xx body
   bool last_event_id_in_header = false;  // resumed via Last-Event-ID rather than the query
   StreamStop stop = StreamStop::kNone;
   std::optional<std::int64_t> retry_ms;  // the last valid SSE retry: field
@@ -106,13 +106,13 @@ struct ObservedStream {
 // One broken stream attempt, as the step's report and checks see it.
 struct StreamBreak {
   BreakKind kind = BreakKind::kCut;
-  int attempt = 1;                     // the stream request it ended, from 1
-  std::size_t events = 0;              // events that attempt delivered
-  std::string after_event_id;          // the last event received overall before the break
-  std::int64_t at_ns = 0;              // when it broke
-  int status = 0;                      // HTTP status, 0 when none arrived
+  int attempt = 1;             // the stream request it ended, from 1
+  std::size_t events = 0;      // events that attempt delivered
+  std::string after_event_id;  // the last event received overall before the break
+  std::int64_t at_ns = 0;      // when it broke
+  int status = 0;              // HTTP status, 0 when none arrived
   int curl_code = 0;
-  std::string detail;                  // curl's message, the parser's, or ours
+  std::string detail;  // curl's message, the parser's, or ours
 };
 
 // Everything one step observed, handed to every Check once the step is over.

@@ -99,9 +99,8 @@ void StreamSession::on_attempt(ObservedStream s) {
   const std::string last = out_.merged.last_id();
   const std::size_t delivered = s.events.size();
   const int status = s.http.status;
-  const std::optional<std::string> retry_after = s.http.retry_after.empty()
-                                                     ? std::nullopt
-                                                     : std::optional<std::string>(s.http.retry_after);
+  const std::optional<std::string> retry_after =
+      s.http.retry_after.empty() ? std::nullopt : std::optional<std::string>(s.http.retry_after);
   if (broke) {
     StreamBreak b;
     b.kind = *broke;
@@ -125,13 +124,13 @@ void StreamSession::on_attempt(ObservedStream s) {
     } else if (*broke == BreakKind::kCut && s.http.error == ErrorClass::kNone) {
       b.detail = "the stream ended before its terminal event";
     } else if (*broke == BreakKind::kInterrupt) {
-      b.detail = s.stop == StreamStop::kInterrupt && step.interrupt && step.interrupt->after_events
-                     ? "the step stopped reading after " +
-                           std::to_string(*step.interrupt->after_events) + " events"
-                     : "the step stopped reading after " +
-                           std::to_string(step.interrupt ? step.interrupt->after_ms.value_or(0)
-                                                         : 0) +
-                           " ms";
+      b.detail =
+          s.stop == StreamStop::kInterrupt && step.interrupt && step.interrupt->after_events
+              ? "the step stopped reading after " + std::to_string(*step.interrupt->after_events) +
+                    " events"
+              : "the step stopped reading after " +
+                    std::to_string(step.interrupt ? step.interrupt->after_ms.value_or(0) : 0) +
+                    " ms";
       b.curl_code = 0;
     } else if (*broke == BreakKind::kIdleTimeout) {
       b.detail = "no byte for " + std::to_string(step.idle_timeout_ms) + " ms";
@@ -150,8 +149,8 @@ void StreamSession::on_attempt(ObservedStream s) {
     return finish();
   }
   if (*broke == BreakKind::kTimeout) out_.timed_out = true;
-  const bool can_resume = step.resume && out_.resumes < step.resume->max_attempts &&
-                          resumable(*broke, status);
+  const bool can_resume =
+      step.resume && out_.resumes < step.resume->max_attempts && resumable(*broke, status);
   if (!can_resume) return finish();
   ++out_.resumes;
   ServerDelay server;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs dependencies, builds ixh, shows the mock serving the conformance
-# scenarios to a plain HTTP client, then runs the conformance suite with `ixh run` against the
-# embedded mock and ends with its report (also written to out/conformance.json).
+# scenarios to a plain HTTP client, runs the conformance suite with `ixh run` against the
+# embedded mock (report also in out/conformance.json), then the fault drills (scenarios/faults:
+# every stream broken on purpose, resumed and proven whole; out/faults.json).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,3 +19,8 @@ echo
 echo "== ixh run scenarios/conformance (embedded mock)"
 mkdir -p out
 build/release/ixh run scenarios/conformance --json out/conformance.json
+
+echo
+echo "== ixh run scenarios/faults (interrupted streams, resumed; embedded mock)"
+build/release/ixh scenarios lint scenarios/faults >/dev/null
+build/release/ixh run scenarios/faults --json out/faults.json | tail -n 28

@@ -55,9 +55,10 @@ constexpr std::size_t kEvents = 7;
 
 // A scenario of one template with `faults` and one stream step built from `step`.
 Scenario OneStep(const std::string& faults, const std::string& step) {
-  json doc = {{"name", "drill"},
-              {"interactions", {{"story", {{"timeline", Timeline()}, {"faults", json::parse(faults)}}}}},
-              {"steps", json::array({json::parse(step)})}};
+  json doc = {
+      {"name", "drill"},
+      {"interactions", {{"story", {{"timeline", Timeline()}, {"faults", json::parse(faults)}}}}},
+      {"steps", json::array({json::parse(step)})}};
   doc["steps"][0]["stream"] = "story";
   return parse_scenario(doc, "drill.json");
 }
@@ -184,25 +185,25 @@ TEST(FaultResumeTest, ResetIsClassifiedAndRecovered) {
 }
 
 TEST(FaultResumeTest, AStallLongerThanTheIdleTimeoutIsCutAndResumed) {
-  const DrillResult r = RunDrill(OneStep(
-      R"([{"stall": {"after_events": 2, "ms": 30000}, "attempts": [1]}])",
-      std::string("{") + kResume + R"(, "idle_timeout_ms": 300})"));
+  const DrillResult r =
+      RunDrill(OneStep(R"([{"stall": {"after_events": 2, "ms": 30000}, "attempts": [1]}])",
+                       std::string("{") + kResume + R"(, "idle_timeout_ms": 300})"));
   ExpectRecovered(r, {"idle_timeout"});
   EXPECT_EQ(r.observation.attempts[0].events.size(), 2u);
 }
 
 TEST(FaultResumeTest, AStallBeforeTheFirstEventHitsTheFirstEventTimeout) {
-  const DrillResult r = RunDrill(OneStep(
-      R"([{"stall": {"after_events": 0, "forever": true}, "attempts": [1]}])",
-      std::string("{") + kResume + R"(, "first_event_timeout_ms": 300})"));
+  const DrillResult r =
+      RunDrill(OneStep(R"([{"stall": {"after_events": 0, "forever": true}, "attempts": [1]}])",
+                       std::string("{") + kResume + R"(, "first_event_timeout_ms": 300})"));
   ExpectRecovered(r, {"first_event_timeout"});
 }
 
 TEST(FaultResumeTest, DripAtOneBytePiecesYieldsIdenticalEvents) {
   // The first stream drips, the reference (the third stream) does not: same instance, same log.
-  const DrillResult r = RunDrill(OneStep(
-      R"([{"drip": {"piece_bytes": 1, "delay_ms": 0}, "attempts": [1]}])",
-      std::string("{") + kResume + R"(, "expect": {"breaks": [], "recovered": true}})"));
+  const DrillResult r = RunDrill(
+      OneStep(R"([{"drip": {"piece_bytes": 1, "delay_ms": 0}, "attempts": [1]}])",
+              std::string("{") + kResume + R"(, "expect": {"breaks": [], "recovered": true}})"));
   EXPECT_TRUE(r.report.passed()) << Failures(r.report);
   ASSERT_TRUE(r.observation.stream && r.observation.final_get);
   EXPECT_EQ(r.observation.attempts.size(), 1u);
@@ -244,12 +245,28 @@ TEST(FaultResumeTest, DripAtOneBytePiecesYieldsIdenticalEvents) {
 TEST(FaultResumeTest, MalformedSseFramesAreDroppedAndRecovered) {
   for (const std::string variant : {"not_json", "missing_id", "long_line"}) {
     SCOPED_TRACE(variant);
-    const DrillResult r = RunDrill(OneStep(
-        R"([{"malformed_sse": {"after_events": 2, "variant": ")" + variant + R"("}, "attempts": [1]}])",
-        std::string("{") + kResume + "}"));
+    const DrillResult r =
+        RunDrill(OneStep(R"([{"malformed_sse": {"after_events": 2, "variant": ")" + variant +
+                             R"("}, "attempts": [1]}])",
+                         std::string("{") + kResume + R"(, "expect": {"breaks": ["sse_parse"]}})"));
     ExpectRecovered(r, {"sse_parse"});
     EXPECT_EQ(r.observation.breaks[0].after_event_id, "evt_000002");
   }
+}
+
+TEST(FaultResumeTest, AnUnexpectedRejectedEventIsStillAFinding) {
+  // Recovered, but the server did send an event the dialect rejects: schema.event says so unless
+  // the step is a drill expecting an sse_parse break.
+  const DrillResult r = RunDrill(
+      OneStep(R"([{"malformed_sse": {"after_events": 2, "variant": "not_json"}, "attempts": [1]}])",
+              std::string("{") + kResume + "}"));
+  EXPECT_TRUE(r.observation.recovered);
+  EXPECT_EQ(r.counters.events_lost, 0u);
+  bool flagged = false;
+  for (const CheckRecord& c : r.report.checks) {
+    if (c.check == kCheckSchemaEvent && !c.passed) flagged = true;
+  }
+  EXPECT_TRUE(flagged) << Failures(r.report);
 }
 
 TEST(FaultResumeTest, AnInvalidUtf8CommentChangesNothing) {
@@ -261,16 +278,17 @@ TEST(FaultResumeTest, AnInvalidUtf8CommentChangesNothing) {
 }
 
 TEST(FaultResumeTest, MalformedChunkIsClassifiedAndRecovered) {
-  const DrillResult r = RunDrill(OneStep(
-      R"([{"malformed_chunk": {"after_events": 2}, "attempts": [1]}])",
-      std::string("{") + kResume + "}"));
+  const DrillResult r =
+      RunDrill(OneStep(R"([{"malformed_chunk": {"after_events": 2}, "attempts": [1]}])",
+                       std::string("{") + kResume + "}"));
   ExpectRecovered(r, {"malformed_chunk"});
   EXPECT_EQ(r.observation.breaks[0].curl_code, 56);
 }
 
 TEST(FaultResumeTest, GarbageOnceIsRecoveredAsAProtocolBreak) {
-  const DrillResult r = RunDrill(OneStep(R"([{"garbage": {"bytes": 64}, "attempts": [1], "on": "stream"}])",
-                                         std::string("{") + kResume + "}"));
+  const DrillResult r =
+      RunDrill(OneStep(R"([{"garbage": {"bytes": 64}, "attempts": [1], "on": "stream"}])",
+                       std::string("{") + kResume + "}"));
   ExpectRecovered(r, {"protocol"});
   EXPECT_EQ(r.observation.breaks[0].curl_code, 1);  // CURLE_UNSUPPORTED_PROTOCOL: HTTP/0.9
   EXPECT_EQ(r.observation.breaks[0].status, 0);
@@ -288,8 +306,9 @@ TEST(FaultResumeTest, GarbageOnEveryAttemptIsClassifiedNotRecovered) {
 }
 
 TEST(FaultResumeTest, EmptyReplyIsAProtocolBreak) {
-  const DrillResult r = RunDrill(OneStep(R"([{"empty_reply": {}, "attempts": [1], "on": "stream"}])",
-                                         std::string("{") + kResume + "}"));
+  const DrillResult r =
+      RunDrill(OneStep(R"([{"empty_reply": {}, "attempts": [1], "on": "stream"}])",
+                       std::string("{") + kResume + "}"));
   ExpectRecovered(r, {"protocol"});
   EXPECT_EQ(r.observation.breaks[0].curl_code, 52);  // CURLE_GOT_NOTHING
 }
@@ -315,9 +334,9 @@ TEST(FaultResumeTest, ANotFoundStreamIsNotRetried) {
 }
 
 TEST(FaultResumeTest, ClientInterruptionTestsTheServersResumeAlone) {
-  const DrillResult r = RunDrill(OneStep(
-      "[]", std::string("{") + kResume +
-                R"(, "interrupt": {"after_events": 2, "attempts": [1, 2]}})"));
+  const DrillResult r =
+      RunDrill(OneStep("[]", std::string("{") + kResume +
+                                 R"(, "interrupt": {"after_events": 2, "attempts": [1, 2]}})"));
   ExpectRecovered(r, {"interrupt", "interrupt"}, 2);
   EXPECT_EQ(r.counters.resumes_attempted, 2u);
   EXPECT_EQ(r.counters.resumes_succeeded, 2u);

@@ -257,8 +257,7 @@ TEST(ChecksTest, ProtocolChecksHaveTheirStableNames) {
                           "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
                           "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
                           "stream.ends_after_terminal", "stream.text_matches_get",
-                          "stream.resume_suffix", "stream.resume_union",
-                          "chain.reaches_root"));
+                          "stream.resume_suffix", "stream.resume_union", "chain.reaches_root"));
   EXPECT_EQ(expectation_check()->name(), "expect");
 }
 

@@ -163,8 +163,8 @@ class ResumeLoopTest : public ::testing::Test {
   }
 
   void RunToEnd() {
-    user_ = std::make_unique<VirtualUser>(
-        UserContext{transport_, kTarget, checks_, metrics_, 42}, steps_, "u1", report_);
+    user_ = std::make_unique<VirtualUser>(UserContext{transport_, kTarget, checks_, metrics_, 42},
+                                          steps_, "u1", report_);
     user_->start([] {});
     ASSERT_TRUE(transport_.run_until_idle());
     ASSERT_TRUE(user_->finished());
@@ -324,8 +324,9 @@ TEST_F(ResumeLoopTest, NotFoundIsNotRetried) {
   step.expect.breaks = std::vector<std::string>{"http_status"};
   step.expect.recovered = false;
   step.expect.status = 404;
-  transport_.script(StreamUrl(),
-                    Response::Json(404, R"({"error":{"code":404,"message":"no","status":"NOT_FOUND"}})"));
+  transport_.script(
+      StreamUrl(),
+      Response::Json(404, R"({"error":{"code":404,"message":"no","status":"NOT_FOUND"}})"));
   RunToEnd();
   EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
   EXPECT_EQ(observed_[0].resumes, 0);
@@ -491,9 +492,9 @@ TEST_F(ResumeLoopTest, WithoutAPolicyABreakEndsTheStep) {
 TEST_F(ResumeLoopTest, AnEventTheDialectRejectsIsABreakAndStaysOutOfTheUnion) {
   Step& step = AddStream();
   step.expect.breaks = std::vector<std::string>{"sse_parse"};
-  transport_.script(StreamUrl(),
-                    Whole(Frames(1, 2) + "event: interaction.text_delta\nid: x\ndata: {nope\n\n" +
-                          Frames(3, 6)));
+  transport_.script(
+      StreamUrl(),
+      Whole(Frames(1, 2) + "event: interaction.text_delta\nid: x\ndata: {nope\n\n" + Frames(3, 6)));
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
@@ -502,6 +503,27 @@ TEST_F(ResumeLoopTest, AnEventTheDialectRejectsIsABreakAndStaysOutOfTheUnion) {
   ASSERT_TRUE(o.attempts[0].rejected_event);
   EXPECT_EQ(o.stream->events.size(), 6u);
   EXPECT_THAT(o.breaks[0].detail, HasSubstr("an event the dialect rejects"));
+}
+
+TEST_F(ResumeLoopTest, ARejectedEventTheStepDidNotExpectFailsSchemaEvent) {
+  AddStream();  // no expect.breaks: a conformance step that happens to resume
+  transport_.script(
+      StreamUrl(),
+      Whole(Frames(1, 2) + "event: interaction.text_delta\nid: x\ndata: {nope\n\n" + Frames(3, 6)));
+  transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
+  ScriptProof();
+  RunToEnd();
+  bool flagged = false;
+  for (const CheckRecord& r : report_.steps[0].checks) {
+    if (r.check == kCheckSchemaEvent && !r.passed) {
+      flagged = true;
+      EXPECT_THAT(r.actual, HasSubstr("dropped; the stream was resumed"));
+      EXPECT_THAT(r.where, HasSubstr("event after 2 events of GET"));
+    }
+  }
+  EXPECT_TRUE(flagged);
+  // The union itself is whole.
+  EXPECT_TRUE(Find(report_.steps[0], kCheckResumeUnion)->passed);
 }
 
 TEST_F(ResumeLoopTest, AServerRepeatingEventsOnResumeIsCaught) {
@@ -554,25 +576,24 @@ TEST(StreamBreakTest, ClassifiesCurlResults) {
   EXPECT_EQ(classify_break(Attempt(200, E::kProtocol, 56, "Recv failure: Connection reset by peer"),
                            false),
             BreakKind::kReset);
-  EXPECT_EQ(classify_break(
-                Attempt(200, E::kProtocol, 56, "Malformed encoding found in chunked-encoding"),
-                false),
-            BreakKind::kMalformedChunk);
+  EXPECT_EQ(
+      classify_break(Attempt(200, E::kProtocol, 56, "Malformed encoding found in chunked-encoding"),
+                     false),
+      BreakKind::kMalformedChunk);
   EXPECT_EQ(classify_break(Attempt(0, E::kProtocol, 52, "Empty reply from server"), false),
             BreakKind::kProtocol);
   EXPECT_EQ(classify_break(Attempt(0, E::kProtocol, 8, "Weird server reply"), false),
             BreakKind::kProtocol);
-  EXPECT_EQ(classify_break(Attempt(0, E::kProtocol, 1, "Received HTTP/0.9 when not allowed"),
-                           false),
-            BreakKind::kProtocol);
+  EXPECT_EQ(
+      classify_break(Attempt(0, E::kProtocol, 1, "Received HTTP/0.9 when not allowed"), false),
+      BreakKind::kProtocol);
   EXPECT_EQ(classify_break(Attempt(0, E::kConnect, 7, "Failed to connect"), false),
             BreakKind::kConnect);
   EXPECT_EQ(classify_break(Attempt(503, E::kNone, 0, ""), false), BreakKind::kHttpStatus);
 }
 
 TEST(StreamBreakTest, ClassifiesWhatTheDriverStoppedItself) {
-  for (const auto& [stop, kind] :
-       std::vector<std::pair<StreamStop, BreakKind>>{
+  for (const auto& [stop, kind] : std::vector<std::pair<StreamStop, BreakKind>>{
            {StreamStop::kDeadline, BreakKind::kTimeout},
            {StreamStop::kFirstEventTimeout, BreakKind::kFirstEventTimeout},
            {StreamStop::kIdleTimeout, BreakKind::kIdleTimeout},

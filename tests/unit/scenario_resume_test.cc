@@ -104,8 +104,7 @@ TEST(ScenarioResumeTest, RejectsBadResumePolicies) {
                  "a number from 0 to 1");
   ExpectRejected("bad/backoff_multiplier_below_one.json", "/steps/0/resume/backoff/multiplier",
                  "a number from 1 to 100");
-  ExpectRejected("bad_loader_only/backoff_max_below_initial.json",
-                 "/steps/0/resume/backoff/max_ms",
+  ExpectRejected("bad_loader_only/backoff_max_below_initial.json", "/steps/0/resume/backoff/max_ms",
                  "an integer from 500 to 86400000 (max_ms is at least initial_ms)");
   ExpectRejected("bad/resume_on_get.json", "/steps/0/resume",
                  "one of the keys \"get\", \"include_input\", \"expect\" (the keys of a \"get\" "
@@ -145,8 +144,8 @@ TEST(ScenarioResumeTest, RejectsBadDrillExpectations) {
                  "one of the keys \"min\", \"max\" (bounds of expect.resumes)");
   ExpectRejected("bad/expect_resumes_empty_object.json", "/steps/0/expect/resumes",
                  "an object with \"min\", \"max\" or both");
-  ExpectRejected("bad_loader_only/expect_resumes_max_below_min.json",
-                 "/steps/0/expect/resumes/max", "an integer from 3 to 1000 (max is at least min)");
+  ExpectRejected("bad_loader_only/expect_resumes_max_below_min.json", "/steps/0/expect/resumes/max",
+                 "an integer from 3 to 1000 (max is at least min)");
   ExpectRejected("bad/expect_recovered_not_bool.json", "/steps/0/expect/recovered",
                  "true or false");
   ExpectRejected("bad/expect_resumes_without_resume.json", "/steps/0/expect/resumes",
