@@ -60,7 +60,7 @@ struct FaultSpec {
 
   Kind kind = Kind::kHttpError;
   Applies applies_to = Applies::kAny;
-  std::vector<int> attempts;         // empty (and no probability): every attempt
+  std::vector<int> attempts;          // empty (and no probability): every attempt
   std::optional<double> probability;  // 0..1: a seeded coin per (instance, attempt)
 
   // http_error

@@ -528,8 +528,8 @@ class DocumentParser {
         check_keys(body, body_pointer, {"piece_bytes", "delay_ms"});
         require_key(body, body_pointer, "piece_bytes");
         require_key(body, body_pointer, "delay_ms");
-        fault.piece_bytes = get_small_int(body.at("piece_bytes"), child(body_pointer, "piece_bytes"),
-                                          1, kMaxDripPieceBytes);
+        fault.piece_bytes = get_small_int(
+            body.at("piece_bytes"), child(body_pointer, "piece_bytes"), 1, kMaxDripPieceBytes);
         fault.delay_ms =
             get_int(body.at("delay_ms"), child(body_pointer, "delay_ms"), 0, kMaxDripDelayMs);
         break;
@@ -600,8 +600,7 @@ class DocumentParser {
   }
 
   // Exactly one of after_events, after_bytes and after_ms (only after_events unless `any`).
-  void parse_trigger(const json& v, const std::string& pointer, FaultSpec& fault,
-                     bool any) const {
+  void parse_trigger(const json& v, const std::string& pointer, FaultSpec& fault, bool any) const {
     const int n = static_cast<int>(v.contains("after_events")) +
                   static_cast<int>(v.contains("after_bytes")) +
                   static_cast<int>(v.contains("after_ms"));

@@ -86,8 +86,7 @@ bool reset_connection(int fd) {
   // leaves the descriptor open for cpp-httplib to close as usual. SO_LINGER {1, 0} first makes
   // any later close abortive too.
   const linger abortive{1, 0};
-  const bool linger_set =
-      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive) == 0;
+  const bool linger_set = ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive) == 0;
   sockaddr unspec{};
   unspec.sa_family = AF_UNSPEC;
   return ::connect(fd, &unspec, sizeof unspec) == 0 && linger_set;

@@ -22,8 +22,8 @@ std::uint64_t fnv1a(std::string_view text) {
   return h;
 }
 
-std::uint64_t mix(std::uint64_t seed, std::string_view instance, std::uint64_t a,
-                  std::uint64_t b, std::uint64_t c) {
+std::uint64_t mix(std::uint64_t seed, std::string_view instance, std::uint64_t a, std::uint64_t b,
+                  std::uint64_t c) {
   std::uint64_t h = splitmix64(seed ^ fnv1a(instance));
   h = splitmix64(h ^ a);
   h = splitmix64(h ^ b);
@@ -42,8 +42,8 @@ bool fault_coin(double p, std::uint64_t seed, std::string_view instance, std::si
                 bool stream, int attempt) {
   if (p <= 0.0) return false;
   if (p >= 1.0) return true;
-  const std::uint64_t r = mix(seed, instance, fault_index, stream ? 1 : 0,
-                              static_cast<std::uint64_t>(attempt));
+  const std::uint64_t r =
+      mix(seed, instance, fault_index, stream ? 1 : 0, static_cast<std::uint64_t>(attempt));
   // 53 random bits as a double in [0, 1).
   return static_cast<double>(r >> 11) * 0x1.0p-53 < p;
 }

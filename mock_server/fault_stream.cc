@@ -60,8 +60,7 @@ std::string malformed_sse_frame(FaultSpec::SseVariant variant, std::string_view 
 }
 
 FaultStream::FaultStream(const FaultSpec& spec, ConnectionAddress conn, std::string instance_id,
-                         MockClock& clock, const std::atomic<bool>& stopping,
-                         std::int64_t start_us)
+                         MockClock& clock, const std::atomic<bool>& stopping, std::int64_t start_us)
     : spec_(spec),
       conn_(std::move(conn)),
       instance_id_(std::move(instance_id)),
@@ -179,7 +178,8 @@ std::size_t FaultStream::events_allowed(std::size_t available, std::uint64_t eve
     case FaultSpec::Trigger::kEvents: {
       const auto after = static_cast<std::uint64_t>(spec_.after);
       const std::uint64_t left = after > events_sent ? after - events_sent : 0;
-      return static_cast<std::size_t>(std::min<std::uint64_t>(available, std::max<std::uint64_t>(left, 1)));
+      return static_cast<std::size_t>(
+          std::min<std::uint64_t>(available, std::max<std::uint64_t>(left, 1)));
     }
     case FaultSpec::Trigger::kBytes:
     case FaultSpec::Trigger::kMs:

@@ -8,6 +8,7 @@
 #include "core/error_body.h"
 #include "core/seed_dialect.h"
 #include "core/sse_writer.h"
+#include "mock_server/connection_fault.h"
 #include "mock_server/connection_socket.h"
 #include "mock_server/fault_plan.h"
 #include "mock_server/fault_stream.h"
@@ -31,6 +32,10 @@ constexpr const char* kJournalHeaders[] = {"Accept",       "Last-Event-ID", "Use
                                            "Api-Revision", "Content-Type",  "Connection",
                                            "Cache-Control"};
 constexpr const char* kSecretHeaders[] = {"x-goog-api-key", "Authorization"};
+
+ConnectionAddress connection_of(const httplib::Request& req) {
+  return {req.local_addr, req.local_port, req.remote_addr, req.remote_port};
+}
 
 enum class BoolParam { kAbsent, kTrue, kFalse, kInvalid };
 
@@ -95,6 +100,22 @@ void frame_events(StreamState& st, std::size_t n) {
   }
 }
 
+// Writes st.buf, through the stream's fault when it has one (a drip splits it, a byte trigger may
+// strike inside it). Returns false when the response must end.
+bool write_buf(StreamState& st, httplib::DataSink& sink) {
+  if (st.fault) {
+    const FaultStream::Write w = st.fault->write(sink, st.buf, st.bytes_sent);
+    st.write_failed = w == FaultStream::Write::kFailed;
+    return w == FaultStream::Write::kWritten;
+  }
+  if (!sink.write(st.buf.data(), st.buf.size())) {
+    st.write_failed = true;
+    return false;
+  }
+  st.bytes_sent += st.buf.size();
+  return true;
+}
+
 class InteractionHandler {
  public:
   explicit InteractionHandler(RouteContext& ctx) : ctx_(ctx) {}
@@ -146,8 +167,8 @@ class InteractionHandler {
 
     const int attempt = streaming ? ++inst->stream_attempts : ++inst->get_attempts;
     entry.attempt = attempt;
-    const FaultSpec* fault = choose_fault(inst->compiled->tmpl.faults, streaming, attempt,
-                                          ctx_.options.seed, inst->id);
+    const FaultSpec* fault =
+        choose_fault(inst->compiled->tmpl.faults, streaming, attempt, ctx_.options.seed, inst->id);
     if (fault != nullptr) {
       entry.fault = describe_fault(*fault);
       if (fault->kind == FaultSpec::Kind::kHttpError) {
@@ -158,7 +179,12 @@ class InteractionHandler {
       }
       if (!is_stream_only(fault->kind)) {
         if (streaming) refuse_stream(*inst, entry, 0, start_ns);
-        return apply_connection_fault(req, res, *fault, *inst, entry, start_ns);
+        apply_connection_fault(connection_of(req), *fault, ctx_.options.seed, entry, ctx_.journal,
+                               elapsed_ms(start_ns));
+        entry.status = kConnectionFaulted;  // journaled already
+        res.status = 200;
+        res.set_header("Connection", "close");
+        return;
       }
     }
 
@@ -184,10 +210,8 @@ class InteractionHandler {
     }
     std::unique_ptr<FaultStream> stream_fault;
     if (fault != nullptr) {
-      stream_fault = std::make_unique<FaultStream>(
-          *fault,
-          ConnectionAddress{req.local_addr, req.local_port, req.remote_addr, req.remote_port},
-          inst->id, ctx_.clock, ctx_.stopping, ctx_.clock.now_us());
+      stream_fault = std::make_unique<FaultStream>(*fault, connection_of(req), inst->id, ctx_.clock,
+                                                   ctx_.stopping, ctx_.clock.now_us());
     }
     start_stream(res, std::move(inst), with_input, cursor, std::move(entry), start_ns,
                  std::move(stream_fault));
@@ -204,34 +228,6 @@ class InteractionHandler {
     a.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
     a.ended = status == 0 ? "no_response" : "complete";
     inst.history.begin(std::move(a));
-  }
-
-  // garbage and empty_reply: bytes (or none) on the raw socket instead of a response. The
-  // response cpp-httplib then tries to write fails on the shut-down socket, and it closes it.
-  void apply_connection_fault(const httplib::Request& req, httplib::Response& res,
-                              const FaultSpec& fault, const Instance& inst, JournalEntry& entry,
-                              std::int64_t start_ns) {
-    const int fd = find_connection_socket(
-        ConnectionAddress{req.local_addr, req.local_port, req.remote_addr, req.remote_port});
-    std::string ended = fd < 0 ? "client_closed" : std::string(to_string(fault.kind));
-    std::uint64_t bytes = 0;
-    if (fd >= 0 && fault.kind == FaultSpec::Kind::kGarbage) {
-      const std::string noise = garbage_bytes(static_cast<std::size_t>(fault.garbage_bytes),
-                                              ctx_.options.seed, inst.id, entry.attempt);
-      if (send_raw(fd, noise)) {
-        bytes = noise.size();
-      } else {
-        ended = "write_failed";
-      }
-    }
-    // Journaled before the FIN, so a client that saw the end finds the entry.
-    entry.status = 0;
-    const std::uint64_t seq = ctx_.journal.begin(entry);
-    ctx_.journal.finish(seq, 0, 0, bytes, ended, elapsed_ms(start_ns));
-    entry.status = kConnectionFaulted;
-    if (fd >= 0) shut_down_writes(fd);
-    res.status = 200;
-    res.set_header("Connection", "close");
   }
 
   void start_stream(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
@@ -281,9 +277,9 @@ class InteractionHandler {
           const bool stalled = st->fault && st->fault->stalled();
           const std::string ended = st->finished ? (stalled ? "stalled_then_complete" : "complete")
                                     : st->fault && !st->fault->ended().empty() ? st->fault->ended()
-                                    : ctx.stopping.load() ? "server_stopped"
-                                    : st->write_failed    ? "write_failed"
-                                                          : "client_closed";
+                                    : ctx.stopping.load()                      ? "server_stopped"
+                                    : st->write_failed                         ? "write_failed"
+                                                                               : "client_closed";
           const std::int64_t end_ns = ctx.real_clock.now_ns();
           ctx.journal.finish(st->journal_seq, 200, st->events_sent, st->bytes_sent, ended,
                              static_cast<double>(end_ns - st->start_ns) / 1e6);
@@ -293,8 +289,8 @@ class InteractionHandler {
 
   static bool pump(RouteContext& ctx, StreamState& st, httplib::DataSink& sink) {
     if (ctx.stopping.load(std::memory_order_relaxed)) return false;
-    if (st.fault && st.fault->before(sink, st.events_sent, st.bytes_sent) ==
-                        FaultStream::Gate::kEnd) {
+    if (st.fault &&
+        st.fault->before(sink, st.events_sent, st.bytes_sent) == FaultStream::Gate::kEnd) {
       return false;
     }
     const CompiledTemplate& c = *st.instance->compiled;
@@ -304,19 +300,7 @@ class InteractionHandler {
     }
     if (st.cursor < n) {
       frame_events(st, n);
-      if (st.fault) {
-        const FaultStream::Write w = st.fault->write(sink, st.buf, st.bytes_sent);
-        if (w != FaultStream::Write::kWritten) {
-          st.write_failed = w == FaultStream::Write::kFailed;
-          return false;
-        }
-      } else {
-        if (!sink.write(st.buf.data(), st.buf.size())) {
-          st.write_failed = true;
-          return false;
-        }
-        st.bytes_sent += st.buf.size();
-      }
+      if (!write_buf(st, sink)) return false;
       st.events_sent += n - st.cursor;
       st.cursor = n;
       st.last_write_ns = ctx.real_clock.now_ns();
@@ -347,11 +331,7 @@ class InteractionHandler {
     if (ctx.real_clock.now_ns() - st.last_write_ns >= heartbeat_ns) {
       st.buf.clear();
       append_sse_comment(st.buf, "keep-alive");
-      if (!sink.write(st.buf.data(), st.buf.size())) {
-        st.write_failed = true;
-        return false;
-      }
-      st.bytes_sent += st.buf.size();
+      if (!write_buf(st, sink)) return false;
       st.last_write_ns = ctx.real_clock.now_ns();
       return true;
     }

@@ -45,10 +45,9 @@ nlohmann::json verify_instance(const VerifyInput& in) {
   const std::size_t n = in.event_ids.size();
   std::vector<std::uint32_t> times(n, 0);
   std::vector<StreamAttempt> attempts = in.attempts;
-  std::stable_sort(attempts.begin(), attempts.end(),
-                   [](const StreamAttempt& a, const StreamAttempt& b) {
-                     return a.start_ns < b.start_ns;
-                   });
+  std::stable_sort(
+      attempts.begin(), attempts.end(),
+      [](const StreamAttempt& a, const StreamAttempt& b) { return a.start_ns < b.start_ns; });
   nlohmann::json resumes = nlohmann::json::array();
   nlohmann::json problems = nlohmann::json::array();
   // The last event the client holds: the last one written whole by the latest attempt that
@@ -57,7 +56,8 @@ nlohmann::json verify_instance(const VerifyInput& in) {
   const StreamAttempt* previous = nullptr;
   for (const StreamAttempt& a : attempts) {
     if (previous != nullptr) {
-      const std::int64_t asked = a.last_event_id.empty() ? kNone : index_of(in.event_ids, a.last_event_id);
+      const std::int64_t asked =
+          a.last_event_id.empty() ? kNone : index_of(in.event_ids, a.last_event_id);
       std::string verdict;
       if (!a.last_event_id.empty() && asked == kNone) {
         verdict = "unknown_id";
@@ -70,28 +70,27 @@ nlohmann::json verify_instance(const VerifyInput& in) {
       } else {
         verdict = "newer";
       }
-      nlohmann::json r = {{"attempt", a.attempt},
-                          {"last_event_id", a.last_event_id.empty()
-                                                ? nlohmann::json(nullptr)
-                                                : nlohmann::json(a.last_event_id)},
-                          {"expected", last_held == kNone
-                                           ? nlohmann::json(nullptr)
-                                           : nlohmann::json(in.event_ids[static_cast<std::size_t>(last_held)])},
-                          {"verdict", verdict}};
+      nlohmann::json r = {
+          {"attempt", a.attempt},
+          {"last_event_id",
+           a.last_event_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.last_event_id)},
+          {"expected", last_held == kNone
+                           ? nlohmann::json(nullptr)
+                           : nlohmann::json(in.event_ids[static_cast<std::size_t>(last_held)])},
+          {"verdict", verdict}};
       if (previous->end_ns >= 0) {
         r["reconnect_ms"] = static_cast<double>(a.start_ns - previous->end_ns) / 1e6;
       } else {
         r["reconnect_ms"] = nullptr;  // the previous response was still open
       }
       if (verdict != "exact" && verdict != "fresh") {
-        problems.push_back("attempt " + std::to_string(a.attempt) + " resumed " +
-                           (a.last_event_id.empty() ? std::string("from the start")
-                                                    : "after " + a.last_event_id) +
-                           ", expected " +
-                           (last_held == kNone
-                                ? std::string("the start")
+        problems.push_back(
+            "attempt " + std::to_string(a.attempt) + " resumed " +
+            (a.last_event_id.empty() ? std::string("from the start") : "after " + a.last_event_id) +
+            ", expected " +
+            (last_held == kNone ? std::string("the start")
                                 : "after " + in.event_ids[static_cast<std::size_t>(last_held)]) +
-                           " (" + verdict + ")");
+            " (" + verdict + ")");
       }
       resumes.push_back(std::move(r));
     }
@@ -129,22 +128,22 @@ nlohmann::json verify_instance(const VerifyInput& in) {
   }
   nlohmann::json attempt_list = nlohmann::json::array();
   for (const StreamAttempt& a : attempts) {
-    nlohmann::json j = {{"attempt", a.attempt},
-                        {"status", a.status},
-                        {"first_event", a.first_event < n ? nlohmann::json(in.event_ids[a.first_event])
-                                                          : nlohmann::json(nullptr)},
-                        {"events_written", a.events_written},
-                        {"ended", a.ended}};
+    nlohmann::json j = {
+        {"attempt", a.attempt},
+        {"status", a.status},
+        {"first_event",
+         a.first_event < n ? nlohmann::json(in.event_ids[a.first_event]) : nlohmann::json(nullptr)},
+        {"events_written", a.events_written},
+        {"ended", a.ended}};
     if (!a.last_event_id.empty()) j["last_event_id"] = a.last_event_id;
     if (!a.fault.empty()) j["fault"] = a.fault;
     attempt_list.push_back(std::move(j));
   }
   const bool ok = completed && lost.empty() && duplicated.empty();
-  return {{"instance", in.instance},   {"ok", ok},
-          {"completed", completed},    {"events", n},
-          {"attempts", attempt_list},  {"lost", lost},
-          {"duplicated", duplicated},  {"resumes", resumes},
-          {"problems", problems}};
+  return {
+      {"instance", in.instance},  {"ok", ok},     {"completed", completed},   {"events", n},
+      {"attempts", attempt_list}, {"lost", lost}, {"duplicated", duplicated}, {"resumes", resumes},
+      {"problems", problems}};
 }
 
 nlohmann::json verify_instances(const std::vector<VerifyInput>& inputs) {

@@ -12,9 +12,9 @@ namespace ixh::mock {
 // which events it wrote whole. Verification (docs/mock.md, "Verifying clients") works from these
 // alone.
 struct StreamAttempt {
-  int attempt = 0;             // n-th stream request of the instance, from 1
-  std::string last_event_id;   // what it asked to resume after; "" for the start
-  int status = 0;              // 200, or the error status it got (scripted, unknown id, ...)
+  int attempt = 0;                   // n-th stream request of the instance, from 1
+  std::string last_event_id;         // what it asked to resume after; "" for the start
+  int status = 0;                    // 200, or the error status it got (scripted, unknown id, ...)
   std::size_t first_event = 0;       // index of the first event it was to send
   std::uint64_t events_written = 0;  // whole events written, from first_event on
   std::int64_t start_ns = 0;         // request seen (real clock)

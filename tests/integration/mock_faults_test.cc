@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include "core/scenario_loader.h"
 #include "core/sse_parser.h"
 #include "mock_server/fault_plan.h"
+#include "mock_server/fault_stream.h"
 #include "mock_server/mock_server.h"
 #include "tests/integration/test_client.h"
 
@@ -70,6 +72,13 @@ const std::string kScenario = Scenario({
     {"not_json", R"([{"malformed_sse": {"after_events": 2, "variant": "not_json"}}])"},
     {"bad_chunk", R"([{"malformed_chunk": {"after_events": 1}}])"},
     {"garbage", R"([{"garbage": {"bytes": 64}}])"},
+    {"reset_bytes", R"([{"reset": {"after_bytes": 150}}])"},
+    {"stall_bytes", R"([{"stall": {"after_bytes": 150, "ms": 1000}, "attempts": [1]}])"},
+    {"long_line", R"([{"malformed_sse": {"after_events": 1, "variant": "long_line"}}])"},
+    {"invalid_utf8", R"([{"malformed_sse": {"after_events": 1, "variant": "invalid_utf8"}}])"},
+    {"nul_in_id", R"([{"malformed_sse": {"after_events": 1, "variant": "nul_in_id"}}])"},
+    {"missing_id", R"([{"malformed_sse": {"after_events": 1, "variant": "missing_id"}}])"},
+    {"coin", R"([{"cut": {"after_events": 0}, "probability": 0.5}])"},
     {"empty", R"([{"empty_reply": {}}])"},
 });
 
@@ -188,6 +197,19 @@ std::vector<SseEvent> Events(const std::string& payload) {
   std::vector<SseEvent> events;
   parser.feed(payload, [&](const SseEvent& e) { events.push_back(e); });
   return events;
+}
+
+std::string malformed_sse_frame_for(const std::string& variant) {
+  const std::pair<const char*, FaultSpec::SseVariant> names[] = {
+      {"long_line", FaultSpec::SseVariant::kLongLine},
+      {"invalid_utf8", FaultSpec::SseVariant::kInvalidUtf8},
+      {"nul_in_id", FaultSpec::SseVariant::kNulInId},
+      {"not_json", FaultSpec::SseVariant::kNotJson},
+      {"missing_id", FaultSpec::SseVariant::kMissingId}};
+  for (const auto& [name, v] : names) {
+    if (variant == name) return malformed_sse_frame(v, variant);
+  }
+  return {};
 }
 
 json Journal(int port, const std::string& instance) {
@@ -394,6 +416,78 @@ TEST(MockFaultsTest, EmptyReplyClosesWithoutAByte) {
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["ended"], "empty_reply");
   EXPECT_EQ(j[0]["fault"], (json{{"kind", "empty_reply"}}));
+}
+
+TEST(MockFaultsTest, ResetAfterBytesResetsInsideAnEvent) {
+  FaultServer srv;
+  ASSERT_TRUE(srv.started());
+  const Wire w = Fetch(srv.port(), StreamPath("reset_bytes"));
+  EXPECT_EQ(w.end, End::kReset);
+  const Chunks c = Dechunk(w.bytes);
+  EXPECT_EQ(c.payload.size(), 150u);
+  const json j = Journal(srv.port(), "reset_bytes");
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["ended"], "reset");
+  EXPECT_EQ(j[0]["bytes_sent"], 150);
+  EXPECT_EQ(j[0]["events_sent"], Events(c.payload).size());
+}
+
+TEST(MockFaultsTest, StallAfterBytesLeavesHalfAnEventPending) {
+  FaultServer srv;
+  ASSERT_TRUE(srv.started());
+  RawClient client(srv.port(), StreamPath("stall_bytes"));
+  EXPECT_EQ(client.read(milliseconds(300)), End::kTimeout);
+  EXPECT_EQ(Dechunk(client.bytes()).payload.size(), 150u);
+  ASSERT_TRUE(srv.server().clock().advance_us(1'000'000));
+  EXPECT_EQ(client.read(milliseconds(10000)), End::kFin);
+  const Chunks c = Dechunk(client.bytes());
+  EXPECT_TRUE(c.terminated);
+  EXPECT_EQ(Events(c.payload).size(), kEvents);
+  // The same bytes as an unfaulted stream of the same instance.
+  const Chunks again = Dechunk(Fetch(srv.port(), StreamPath("stall_bytes")).bytes);
+  EXPECT_TRUE(again.terminated);
+  EXPECT_EQ(c.payload, again.payload);
+}
+
+TEST(MockFaultsTest, EveryMalformedSseVariantIsOnTheWireAfterItsEvent) {
+  FaultServer srv;
+  ASSERT_TRUE(srv.started());
+  const Chunks plain = Dechunk(Fetch(srv.port(), StreamPath("plain")).bytes);
+  const std::vector<SseEvent> plain_events = Events(plain.payload);
+  ASSERT_EQ(plain_events.size(), kEvents);
+  for (const char* variant : {"long_line", "invalid_utf8", "nul_in_id", "missing_id"}) {
+    SCOPED_TRACE(variant);
+    const Wire w = Fetch(srv.port(), StreamPath(variant));
+    const Chunks c = Dechunk(w.bytes);
+    EXPECT_TRUE(c.terminated);
+    // The frame follows the first event's blank line, in a chunk of its own.
+    const std::size_t first_end = c.payload.find("\n\n") + 2;
+    const std::string frame = malformed_sse_frame_for(variant);
+    EXPECT_EQ(c.payload.compare(first_end, frame.size(), frame), 0);
+    EXPECT_NE(std::find(c.sizes.begin(), c.sizes.end(), frame.size()), c.sizes.end());
+    const json j = Journal(srv.port(), variant);
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j[0]["fault"]["variant"], variant);
+    EXPECT_EQ(j[0]["events_sent"], kEvents);
+    EXPECT_EQ(j[0]["ended"], "complete");
+  }
+}
+
+TEST(MockFaultsTest, ProbabilityFaultsRepeatAcrossRunsWithTheSameSeed) {
+  auto pattern = [] {
+    FaultServer srv;
+    std::string hits;
+    for (int i = 0; i < 16; ++i) {
+      hits += Fetch(srv.port(), StreamPath("coin")).bytes.find("\r\n0\r\n\r\n") == std::string::npos
+                  ? 'x'
+                  : '.';
+    }
+    return hits;
+  };
+  const std::string first = pattern();
+  EXPECT_EQ(first, pattern());
+  EXPECT_NE(first.find('x'), std::string::npos);  // 2^-16 odds of a false failure each way
+  EXPECT_NE(first.find('.'), std::string::npos);
 }
 
 json VerifyOf(const json& verdict, const std::string& instance) {

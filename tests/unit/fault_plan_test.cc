@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ TEST(FaultPlanTest, PicksTheFirstFaultWhoseAttemptsAndKindMatch) {
 }
 
 TEST(FaultPlanTest, NoAttemptsMeansEveryAttempt) {
-  const std::vector<FaultSpec> faults = {Fault(FaultSpec::Kind::kDrip, FaultSpec::Applies::kStream)};
+  const std::vector<FaultSpec> faults = {
+      Fault(FaultSpec::Kind::kDrip, FaultSpec::Applies::kStream)};
   for (int attempt = 1; attempt <= 50; ++attempt) {
     EXPECT_EQ(choose_fault(faults, true, attempt, 7, "x"), &faults[0]);
     EXPECT_EQ(choose_fault(faults, false, attempt, 7, "x"), nullptr);
@@ -103,10 +105,10 @@ TEST(FaultPlanTest, DescribesEachFaultWithItsParameters) {
   error.status = 429;
   error.retry_after_s = 3;
   error.probability = 0.5;
-  EXPECT_EQ(describe_fault(error), (nlohmann::json{{"kind", "http_error"},
-                                                   {"status", 429},
-                                                   {"retry_after_s", 3},
-                                                   {"probability", 0.5}}));
+  EXPECT_EQ(
+      describe_fault(error),
+      (nlohmann::json{
+          {"kind", "http_error"}, {"status", 429}, {"retry_after_s", 3}, {"probability", 0.5}}));
 }
 
 // What a strict reader makes of each malformed frame.

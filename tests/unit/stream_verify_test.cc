@@ -57,8 +57,8 @@ TEST(StreamVerifyTest, ResumeFromAnOlderIdDuplicates) {
   EXPECT_TRUE(v["completed"]);
   EXPECT_EQ(v["resumes"][0]["verdict"], "older");
   EXPECT_EQ(v["resumes"][0]["expected"], "e3");
-  EXPECT_EQ(v["duplicated"], (nlohmann::json{{{"id", "e2"}, {"times", 2}},
-                                             {{"id", "e3"}, {"times", 2}}}));
+  EXPECT_EQ(v["duplicated"],
+            (nlohmann::json{{{"id", "e2"}, {"times", 2}}, {{"id", "e3"}, {"times", 2}}}));
   EXPECT_TRUE(v["lost"].empty());
 }
 
