@@ -639,3 +639,111 @@ TEST(StreamBreakTest, NamesMatchTheScenarioVocabulary) {
 
 }  // namespace
 }  // namespace ixh
+
+namespace ixh {
+namespace {
+
+// ---- stream.resume_union on hand-built observations -------------------------------------------
+
+ObservedEvent Ev(const std::string& id, EventKind kind = EventKind::kTextDelta,
+                 std::string text = "x") {
+  ObservedEvent e;
+  e.decoded.id = id;
+  e.decoded.kind = kind;
+  e.decoded.text = std::move(text);
+  e.decoded.state = kind == EventKind::kTerminal ? State::kCompleted : State::kRunning;
+  e.decoded.state_valid = true;
+  return e;
+}
+
+ObservedStream Stream(const std::vector<ObservedEvent>& events) {
+  ObservedStream s;
+  s.http.status = 200;
+  s.http.url = "http://fake.test/v1beta/interactions/x?stream=true";
+  s.events = events;
+  return s;
+}
+
+std::vector<CheckRecord> Union(const StepObservation& o) {
+  std::vector<CheckRecord> out;
+  for (const auto& c : protocol_checks()) {
+    if (c->name() == kCheckResumeUnion) c->evaluate(o, out);
+  }
+  return out;
+}
+
+// Two requests whose union is `got`, judged against a reference a, b, c, d(terminal).
+StepObservation Resumed(const std::vector<ObservedEvent>& got) {
+  StepObservation o;
+  o.kind = Step::Kind::kStream;
+  o.attempts = {Stream({got.front()}), Stream({})};
+  o.stream = Stream(got);
+  o.reference_stream = Stream({Ev("a"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")});
+  o.recovered = std::any_of(got.begin(), got.end(), [](const ObservedEvent& e) {
+    return e.decoded.kind == EventKind::kTerminal;
+  });
+  o.resumes = 1;
+  return o;
+}
+
+TEST(ResumeUnionCheckTest, PassesWhenTheUnionIsTheWholeLog) {
+  const auto r = Union(Resumed({Ev("a"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].passed) << r[0].actual;
+  EXPECT_EQ(r[0].actual, "the same 4 events in 2 requests");
+}
+
+TEST(ResumeUnionCheckTest, FindsAGap) {
+  const auto r = Union(Resumed({Ev("a"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  EXPECT_EQ(r[0].actual, "1 lost: b");
+}
+
+TEST(ResumeUnionCheckTest, FindsADuplicate) {
+  const auto r =
+      Union(Resumed({Ev("a"), Ev("b"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  EXPECT_EQ(r[0].actual, "1 duplicated: b (sent twice)");
+}
+
+TEST(ResumeUnionCheckTest, FindsADifferentEvent) {
+  const auto r = Union(Resumed(
+      {Ev("a"), Ev("b", EventKind::kTextDelta, "y"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  EXPECT_THAT(r[0].actual, HasSubstr("1 mismatched: b: text \"y\", reference \"x\""));
+}
+
+TEST(ResumeUnionCheckTest, FailsWithoutRecoveryUnlessTheStepExpectsIt) {
+  StepObservation o = Resumed({Ev("a"), Ev("b")});
+  o.reference_stream.reset();
+  auto r = Union(o);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  Step step;
+  step.kind = Step::Kind::kStream;
+  step.resume = ResumePolicy{};
+  step.expect.recovered = false;
+  o.step = &step;
+  EXPECT_TRUE(Union(o).empty());
+}
+
+TEST(ResumeUnionCheckTest, FailsWhenNoReferenceCouldBeRead) {
+  StepObservation o = Resumed({Ev("a"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")});
+  o.reference_stream->http.status = 503;
+  const auto r = Union(o);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  EXPECT_THAT(r[0].actual, HasSubstr("no complete reference stream"));
+}
+
+TEST(ResumeUnionCheckTest, JudgesNothingForASingleRequest) {
+  StepObservation o = Resumed({Ev("a"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")});
+  o.attempts.pop_back();
+  EXPECT_TRUE(Union(o).empty());
+}
+
+}  // namespace
+}  // namespace ixh
