@@ -187,7 +187,7 @@ TEST(FaultResumeTest, ResetIsClassifiedAndRecovered) {
 TEST(FaultResumeTest, AStallLongerThanTheIdleTimeoutIsCutAndResumed) {
   const DrillResult r =
       RunDrill(OneStep(R"([{"stall": {"after_events": 2, "ms": 30000}, "attempts": [1]}])",
-                       std::string("{") + kResume + R"(, "idle_timeout_ms": 300})"));
+                       std::string("{") + kResume + R"(, "idle_timeout_ms": 1000})"));
   ExpectRecovered(r, {"idle_timeout"});
   EXPECT_EQ(r.observation.attempts[0].events.size(), 2u);
 }
@@ -195,7 +195,7 @@ TEST(FaultResumeTest, AStallLongerThanTheIdleTimeoutIsCutAndResumed) {
 TEST(FaultResumeTest, AStallBeforeTheFirstEventHitsTheFirstEventTimeout) {
   const DrillResult r =
       RunDrill(OneStep(R"([{"stall": {"after_events": 0, "forever": true}, "attempts": [1]}])",
-                       std::string("{") + kResume + R"(, "first_event_timeout_ms": 300})"));
+                       std::string("{") + kResume + R"(, "first_event_timeout_ms": 1000})"));
   ExpectRecovered(r, {"first_event_timeout"});
 }
 
