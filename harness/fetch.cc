@@ -79,6 +79,7 @@ void StreamFetch::start(Transport& transport, const Target& target, const std::s
                              in_header ? std::nullopt : options_.last_event_id);
   spec.headers = request_headers(
       true, in_header ? std::optional<std::string_view>(*options_.last_event_id) : std::nullopt);
+  if (options_.reference) spec.headers.emplace_back("X-Ixh-Purpose: reference");
   spec.stream = true;
   transfer_ = transport.start(spec, this);
   start_ns_ = transport.clock().now_ns();

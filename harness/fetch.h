@@ -56,6 +56,10 @@ class StreamFetch final : public TransferHandler {
     // An event the dialect rejects ends the stream (StreamStop::kSseParse) instead of being
     // kept: set for steps that resume, so they resume after the last good event.
     bool stop_on_rejected_event = false;
+    // The whole-log read a resumed step is judged against: marked with the header
+    // `X-Ixh-Purpose: reference` so a server or the mock's client verification can tell it
+    // from a client's own attempts.
+    bool reference = false;
   };
   void start(Transport& transport, const Target& target, const std::string& id, Options options,
              Done done);

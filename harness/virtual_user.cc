@@ -112,6 +112,7 @@ void VirtualUser::fetch_reference(const Step& step) {
   StreamFetch::Options full;
   full.include_input = step.include_input;
   full.timeout_ms = step.timeout_ms;
+  full.reference = true;
   stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, full, [this](ObservedStream r) {
     count_http(r.http);
     obs_.reference_stream = std::move(r);

@@ -227,6 +227,11 @@ TEST_F(ResumeLoopTest, CutStreamResumesAfterTheLastEventAndProvesTheUnion) {
   // The break came at 2 ms; the resume 100 ms later (its first event 1 ms after that); the
   // reference once the resume ended.
   EXPECT_THAT(StreamStarts(), ElementsAre(At(0), At(102), At(104)));
+  // Only the reference read says what it is, so servers can tell it from the client's attempts.
+  const auto& t = transport_.transfers();
+  EXPECT_THAT(t.back().spec.headers, ::testing::Contains("X-Ixh-Purpose: reference"));
+  EXPECT_THAT(t.front().spec.headers,
+              ::testing::Not(::testing::Contains("X-Ixh-Purpose: reference")));
   EXPECT_EQ(counters().resumes_attempted, 1u);
   EXPECT_EQ(counters().resumes_succeeded, 1u);
   EXPECT_EQ(counters().events_lost, 0u);
