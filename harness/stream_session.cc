@@ -94,8 +94,12 @@ void StreamSession::on_attempt(ObservedStream s) {
   // Only the step's own first request may legitimately end empty: it resumed after the end.
   const bool clean_end_ok = attempt == 1 && step.last_event_id.has_value();
   // Once the terminal event is in, whatever happened to the connection afterwards lost nothing.
-  const std::optional<BreakKind> broke =
+  const std::optional<BreakKind> classified =
       s.saw_terminal() ? std::nullopt : classify_break(s, clean_end_ok);
+  // A plain pair rather than the optional: GCC 12 at -O2 misreads the optional's later uses as
+  // possibly uninitialized.
+  const bool broke = classified.has_value();
+  const BreakKind kind = classified.value_or(BreakKind::kCut);
   const std::string last = out_.merged.last_id();
   const std::size_t delivered = s.events.size();
   const int status = s.http.status;
@@ -103,7 +107,7 @@ void StreamSession::on_attempt(ObservedStream s) {
       s.http.retry_after.empty() ? std::nullopt : std::optional<std::string>(s.http.retry_after);
   if (broke) {
     StreamBreak b;
-    b.kind = *broke;
+    b.kind = kind;
     b.attempt = attempt;
     b.events = delivered;
     b.after_event_id = last;
@@ -111,7 +115,7 @@ void StreamSession::on_attempt(ObservedStream s) {
     b.status = status;
     b.curl_code = s.http.curl_code;
     b.detail = s.http.curl_error;
-    if (*broke == BreakKind::kSseParse) {
+    if (kind == BreakKind::kSseParse) {
       b.curl_code = 0;  // the driver's own abort (CURLE_WRITE_ERROR) says nothing of the server
       b.detail = s.sse_error_message;
       if (s.rejected_event && !s.rejected_event->decoded.findings.empty()) {
@@ -119,11 +123,11 @@ void StreamSession::on_attempt(ObservedStream s) {
         b.detail = "an event the dialect rejects: " + (f.pointer.empty() ? "data" : f.pointer) +
                    " expected " + f.expected + ", got " + f.actual;
       }
-    } else if (*broke == BreakKind::kHttpStatus) {
+    } else if (kind == BreakKind::kHttpStatus) {
       b.detail = "HTTP " + std::to_string(status);
-    } else if (*broke == BreakKind::kCut && s.http.error == ErrorClass::kNone) {
+    } else if (kind == BreakKind::kCut && s.http.error == ErrorClass::kNone) {
       b.detail = "the stream ended before its terminal event";
-    } else if (*broke == BreakKind::kInterrupt) {
+    } else if (kind == BreakKind::kInterrupt) {
       b.detail =
           s.stop == StreamStop::kInterrupt && step.interrupt && step.interrupt->after_events
               ? "the step stopped reading after " + std::to_string(*step.interrupt->after_events) +
@@ -132,10 +136,10 @@ void StreamSession::on_attempt(ObservedStream s) {
                     std::to_string(step.interrupt ? step.interrupt->after_ms.value_or(0) : 0) +
                     " ms";
       b.curl_code = 0;
-    } else if (*broke == BreakKind::kIdleTimeout) {
+    } else if (kind == BreakKind::kIdleTimeout) {
       b.detail = "no byte for " + std::to_string(step.idle_timeout_ms) + " ms";
       b.curl_code = 0;
-    } else if (*broke == BreakKind::kFirstEventTimeout) {
+    } else if (kind == BreakKind::kFirstEventTimeout) {
       b.detail = "no event within " + std::to_string(step.first_event_timeout_ms) + " ms";
       b.curl_code = 0;
     }
@@ -148,9 +152,9 @@ void StreamSession::on_attempt(ObservedStream s) {
     out_.finished = true;
     return finish();
   }
-  if (*broke == BreakKind::kTimeout) out_.timed_out = true;
+  if (kind == BreakKind::kTimeout) out_.timed_out = true;
   const bool can_resume =
-      step.resume && out_.resumes < step.resume->max_attempts && resumable(*broke, status);
+      step.resume && out_.resumes < step.resume->max_attempts && resumable(kind, status);
   if (!can_resume) return finish();
   ++out_.resumes;
   ServerDelay server;
