@@ -194,7 +194,9 @@ FaultStream::Write FaultStream::write(httplib::DataSink& sink, std::string_view 
   if (spec_.kind == FaultSpec::Kind::kDrip) {
     const auto piece = static_cast<std::size_t>(spec_.piece_bytes);
     for (std::size_t at = 0; at < bytes.size(); at += piece) {
-      if (at > 0 && spec_.delay_ms > 0 && !sleep_real_ms(spec_.delay_ms)) return Write::kFailed;
+      // Between every two pieces of the response, also across writes (live events, heartbeats).
+      if (dripped_ && spec_.delay_ms > 0 && !sleep_real_ms(spec_.delay_ms)) return Write::kFailed;
+      dripped_ = true;
       const std::size_t n = std::min(piece, bytes.size() - at);
       if (!sink.write(bytes.data() + at, n)) return Write::kFailed;
       bytes_sent += n;

@@ -82,6 +82,7 @@ class FaultStream {
   int fd_ = -2;  // -2: not looked up yet
   bool fired_ = false;
   bool stall_done_ = false;
+  bool dripped_ = false;  // a drip piece went out already
   std::int64_t stall_until_us_ = -1;
   std::string ended_;
   std::function<void(const std::string&)> on_strike_;
