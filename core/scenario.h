@@ -169,8 +169,8 @@ struct Step {
   bool include_input = false;
   std::optional<std::string> last_event_id;  // stream: resume after this id
   std::int64_t interval_ms = 100;            // poll: time between requests
-  std::int64_t timeout_ms = 30000;           // poll: give up after; stream: whole-stream bound
-  std::int64_t wait_ms = 0;                  // wait
+  std::int64_t timeout_ms = 30000;  // poll: give up after; stream: bounds every request and wait
+  std::int64_t wait_ms = 0;         // wait
   // stream: per-request bounds (0 = none): request start to first event, and silence (no byte,
   // heartbeats included) after the first event. Either one breaks the stream when it expires.
   std::int64_t first_event_timeout_ms = 0;

@@ -247,6 +247,9 @@ void VirtualUser::count_attempt(const ObservedStream& attempt, const StreamBreak
   if (broke == nullptr) return count_http(attempt.http);
   if (broke->kind == BreakKind::kHttpStatus) {
     count_http(attempt.http);
+    // A status the step asked for (a 404 probe) is an answer, not a broken stream.
+    const Step* step = obs_.step;
+    if (step && step->expect.status && *step->expect.status == attempt.http.status) return;
   } else {
     ++c.requests;
     c.bytes += attempt.http.bytes;

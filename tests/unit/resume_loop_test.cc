@@ -336,6 +336,9 @@ TEST_F(ResumeLoopTest, NotFoundIsNotRetried) {
   EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
   EXPECT_EQ(observed_[0].resumes, 0);
   EXPECT_EQ(StreamStarts().size(), 1u);
+  // The step asked for the 404: no error and no break in the counters.
+  EXPECT_EQ(Count(counters().breaks, "http_status"), 0u);
+  EXPECT_EQ(Count(counters().errors, "http_status"), 0u);
 }
 
 TEST_F(ResumeLoopTest, MaxAttemptsBoundsTheResumesAndTheStepReportsNoRecovery) {
