@@ -151,6 +151,19 @@ std::vector<LabeledStream> labeled_streams(const StepObservation& o) {
   return out;
 }
 
+// The requests of a resuming stream step before its last one (the union in `stream` carries the
+// last one's HTTP outcome): their headers and error bodies are judged too, so a 503 that was
+// retried still has to be a well-formed 503.
+std::vector<LabeledStream> earlier_attempts(const StepObservation& o) {
+  std::vector<LabeledStream> out;
+  const std::size_t n = o.attempts.size();
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    out.push_back({&o.attempts[i], request_where(o.attempts[i].http) + " (request " +
+                                       std::to_string(i + 1) + " of " + std::to_string(n) + ")"});
+  }
+  return out;
+}
+
 // A stream whose transfer ended normally: its end says something about the server.
 bool completed(const ObservedStream& s) {
   return is_2xx(s.http.status) && s.http.error == ErrorClass::kNone;
@@ -206,7 +219,9 @@ class ContentTypeCheck final : public CheckBase {
     for (const LabeledGet& g : labeled_gets(o)) {
       judge(out, g.get->http, "application/json", g.where);
     }
-    for (const LabeledStream& s : labeled_streams(o)) {
+    std::vector<LabeledStream> streams = labeled_streams(o);
+    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
+    for (const LabeledStream& s : streams) {
       judge(out, s.stream->http,
             is_2xx(s.stream->http.status) ? "text/event-stream" : "application/json", s.where);
     }
@@ -309,7 +324,9 @@ class ErrorBodyCheck final : public CheckBase {
 
   void run(const StepObservation& o, Records& out) const override {
     for (const LabeledGet& g : labeled_gets(o)) judge(out, g.get->http, g.get->error, g.where);
-    for (const LabeledStream& s : labeled_streams(o)) {
+    std::vector<LabeledStream> streams = labeled_streams(o);
+    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
+    for (const LabeledStream& s : streams) {
       judge(out, s.stream->http, s.stream->error, s.where);
     }
   }

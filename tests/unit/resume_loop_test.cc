@@ -324,6 +324,25 @@ TEST_F(ResumeLoopTest, RetryAfterOfAnErrorResponseRaisesTheDelay) {
   EXPECT_EQ(Count(counters().breaks, "http_status"), 1u);
 }
 
+TEST_F(ResumeLoopTest, ARetriedErrorResponseIsStillJudged) {
+  AddStream();
+  Response busy = Response::Json(503, "busy, try later");
+  busy.content_type = "text/plain";
+  transport_.script(StreamUrl(), busy);
+  transport_.script(StreamUrl(), Whole(Frames(1, 6)));
+  ScriptProof();
+  RunToEnd();
+  std::vector<std::string> failed;
+  for (const CheckRecord& r : report_.steps[0].checks) {
+    if (!r.passed) {
+      failed.push_back(r.check);
+      EXPECT_THAT(r.where, HasSubstr("(request 1 of 2)")) << r.check;
+    }
+  }
+  EXPECT_THAT(failed, ElementsAre(std::string(kCheckContentType), std::string(kCheckErrorBody)));
+  // The well-formed 503 of another test passes the same checks.
+}
+
 TEST_F(ResumeLoopTest, NotFoundIsNotRetried) {
   Step& step = AddStream();
   step.expect.breaks = std::vector<std::string>{"http_status"};
