@@ -1,5 +1,6 @@
 #include "cli/mock_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "core/errors.h"
 #include "core/scenario_loader.h"
 #include "mock_server/mock_server.h"
+#include "mock_server/store_verify.h"
 
 namespace ixh::cli {
 
@@ -28,6 +30,35 @@ void parse_listen(const std::string& value, std::string& host, int& port) {
   }
   port = *p;
 }
+
+namespace {
+
+// Prints the --verify verdict on stdout: one line per client (instance), its problems indented
+// below it, then the summary. Returns whether every client passed.
+bool print_verdict(const nlohmann::json& v) {
+  for (const nlohmann::json& inst : v.at("instances")) {
+    const bool ok = inst.at("ok").get<bool>();
+    std::cout << (ok ? "ok   " : "FAIL ") << inst.at("instance").get<std::string>() << ": "
+              << inst.at("attempts").size() << " attempt(s), " << inst.at("events").get<int>()
+              << " event(s)";
+    double slowest = -1;
+    for (const nlohmann::json& r : inst.at("resumes")) {
+      if (!r.at("reconnect_ms").is_null()) {
+        slowest = std::max(slowest, r.at("reconnect_ms").get<double>());
+      }
+    }
+    if (slowest >= 0) std::cout << ", slowest return " << slowest << " ms";
+    std::cout << "\n";
+    for (const nlohmann::json& p : inst.at("problems")) {
+      std::cout << "       " << p.get<std::string>() << "\n";
+    }
+  }
+  std::cout << "verify: " << v.at("clients").get<std::size_t>() << " client(s), "
+            << v.at("failed").get<std::size_t>() << " failed" << std::endl;
+  return v.at("ok").get<bool>();
+}
+
+}  // namespace
 
 void MockCommand::add_to(CLI::App& app) {
   auto* cmd =
@@ -68,6 +99,9 @@ void MockCommand::add_to(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--stack-kib", options.stack_kib, "Stack size of each worker thread in KiB")
       ->capture_default_str();
+  cmd->add_flag("--verify", verify,
+                "At shutdown (SIGINT/SIGTERM) print whether every streaming client got every "
+                "event exactly once across its resumes; exit 1 if one did not");
   cmd->add_option("--journal-size", options.journal_capacity,
                   "Requests kept in the journal (GET /_mock/journal); older ones are dropped")
       ->capture_default_str();
@@ -96,7 +130,8 @@ int MockCommand::run() {
   const int sig = wait_for_stop_signal();
   std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
   server.stop();
-  return kExitOk;
+  if (!verify) return kExitOk;
+  return print_verdict(mock::verify_store(server.store())) ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace ixh::cli

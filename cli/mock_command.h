@@ -15,6 +15,7 @@ struct MockCommand {
   std::string clock = "real";
   std::string dialect = "seed";
   mock::MockOptions options;
+  bool verify = false;  // print the client verdict at shutdown; exit 1 if a client failed
 
   // Called by main while building the command line.
   void add_to(CLI::App& app);

@@ -75,7 +75,8 @@ void RunCommand::add_to(CLI::App& app) {
       ->check(CLI::IsMember({"seed", "genai"}));
   cmd->add_option("--workers", workers, "Worker threads, each with its own curl multi handle")
       ->capture_default_str();
-  cmd->add_option("--seed", seed, "Seed of the embedded mock")->capture_default_str();
+  cmd->add_option("--seed", seed, "Seed of the embedded mock and of resume backoff jitter")
+      ->capture_default_str();
   cmd->add_option("--time-scale", time_scale,
                   "Time scale of the embedded mock (2 plays scripts twice as fast)")
       ->capture_default_str();
@@ -116,6 +117,7 @@ int RunCommand::run() {
   options.ids = ids;
   options.probes = !no_probes;
   options.stream_timeout_ms = stream_timeout_ms;
+  options.seed = static_cast<std::uint64_t>(seed);
   options.target.api_version = api_version;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 

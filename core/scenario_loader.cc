@@ -32,14 +32,51 @@ constexpr int kMaxChunkBytes = 1'048'576;
 constexpr int kMaxRetryAfterS = 86'400;
 constexpr int kMaxAttempt = 1'000'000;
 
+constexpr int kMaxDripPieceBytes = 65'536;
+constexpr std::int64_t kMaxDripDelayMs = 60'000;
+constexpr int kMaxGarbageBytes = 1'048'576;
+
 // Fault kinds, one key each. Kept in one list so that adding a kind also updates every message.
-constexpr std::string_view kFaultKinds[] = {"http_error"};
+struct FaultKindSpec {
+  FaultSpec::Kind kind;
+  std::string_view key;
+};
+constexpr FaultKindSpec kFaultKinds[] = {
+    {FaultSpec::Kind::kHttpError, "http_error"},
+    {FaultSpec::Kind::kCut, "cut"},
+    {FaultSpec::Kind::kReset, "reset"},
+    {FaultSpec::Kind::kStall, "stall"},
+    {FaultSpec::Kind::kDrip, "drip"},
+    {FaultSpec::Kind::kMalformedSse, "malformed_sse"},
+    {FaultSpec::Kind::kMalformedChunk, "malformed_chunk"},
+    {FaultSpec::Kind::kGarbage, "garbage"},
+    {FaultSpec::Kind::kEmptyReply, "empty_reply"},
+};
+
+struct SseVariantName {
+  FaultSpec::SseVariant variant;
+  std::string_view name;
+};
+constexpr SseVariantName kSseVariants[] = {
+    {FaultSpec::SseVariant::kLongLine, "long_line"},
+    {FaultSpec::SseVariant::kInvalidUtf8, "invalid_utf8"},
+    {FaultSpec::SseVariant::kNulInId, "nul_in_id"},
+    {FaultSpec::SseVariant::kNotJson, "not_json"},
+    {FaultSpec::SseVariant::kMissingId, "missing_id"},
+};
 
 // Steps: one kind key each, and per kind the keys of the step and of its `expect`, in the order
 // messages list them (docs/scenarios.md, "Steps").
 constexpr std::string_view kGetKeys[] = {"get", "include_input", "expect"};
-constexpr std::string_view kStreamKeys[] = {"stream", "include_input", "last_event_id",
-                                            "timeout_ms", "expect"};
+constexpr std::string_view kStreamKeys[] = {
+    "stream",          "include_input", "last_event_id", "timeout_ms", "first_event_timeout_ms",
+    "idle_timeout_ms", "resume",        "interrupt",     "expect"};
+constexpr std::string_view kResumeKeys[] = {"max_attempts", "backoff", "via"};
+constexpr std::string_view kBackoffKeys[] = {"kind", "initial_ms", "max_ms", "multiplier",
+                                             "jitter"};
+constexpr std::string_view kInterruptKeys[] = {"after_events", "after_ms", "attempts"};
+constexpr int kMaxResumeAttempts = 1000;
+constexpr std::string_view kMinMaxKeys[] = {"min", "max"};
 constexpr std::string_view kPollKeys[] = {"poll", "interval_ms", "timeout_ms", "include_input",
                                           "expect"};
 constexpr std::string_view kChainKeys[] = {"chain", "expect"};
@@ -48,8 +85,9 @@ constexpr std::string_view kWaitKeys[] = {"wait_ms"};
 constexpr std::string_view kGetExpectKeys[] = {"status", "state", "text",           "text_contains",
                                                "usage",  "input", "latency_ms_max", "error_status"};
 constexpr std::string_view kStreamExpectKeys[] = {
-    "status",     "state",      "text",        "text_contains",  "usage",       "input",
-    "events_min", "events_max", "ttfe_ms_max", "latency_ms_max", "error_status"};
+    "status",       "state",      "text",       "text_contains", "usage",
+    "input",        "events_min", "events_max", "ttfe_ms_max",   "latency_ms_max",
+    "error_status", "resumes",    "breaks",     "recovered"};
 constexpr std::string_view kPollExpectKeys[] = {"status",        "state",          "text",
                                                 "text_contains", "usage",          "input",
                                                 "polls_max",     "latency_ms_max", "error_status"};
@@ -107,6 +145,17 @@ std::string quoted_span(std::span<const std::string_view> items) {
 
 std::string quoted_list(std::initializer_list<std::string_view> items) {
   return quoted_span(std::span<const std::string_view>(items.begin(), items.size()));
+}
+
+std::string fault_kind_list() {
+  std::string out;
+  for (const FaultKindSpec& k : kFaultKinds) {
+    if (!out.empty()) out += ", ";
+    out += '"';
+    out += k.key;
+    out += '"';
+  }
+  return out;
 }
 
 std::string range_text(std::int64_t lo, std::int64_t hi) {
@@ -452,45 +501,174 @@ class DocumentParser {
     std::vector<FaultSpec> faults;
     faults.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {
-      const json& f = v[i];
-      const std::string p = child(pointer, i);
-      expect_object(f, p);
-      check_keys(f, p, {"http_error", "attempts", "on"});
-      int kinds = 0;
-      for (std::string_view kind : kFaultKinds) kinds += static_cast<int>(f.contains(kind));
-      if (kinds != 1) fail(p, "exactly one fault-kind key: " + quoted_list({"http_error"}));
-      FaultSpec fault;
-      fault.kind = FaultSpec::Kind::kHttpError;
-      parse_http_error(f.at("http_error"), child(p, "http_error"), fault);
-      if (const json* a = find(f, "attempts")) {
-        const std::string attempts_pointer = child(p, "attempts");
-        // An empty list would read as "never" but FaultSpec takes empty as "every attempt".
-        if (!a->is_array() || a->empty()) {
-          fail(attempts_pointer, "a non-empty array of attempt numbers (counted from 1)");
-        }
-        for (std::size_t j = 0; j < a->size(); ++j) {
-          fault.attempts.push_back(
-              get_small_int((*a)[j], child(attempts_pointer, j), 1, kMaxAttempt));
-        }
-      }
-      if (const json* on = find(f, "on")) {
-        const std::string on_pointer = child(p, "on");
-        const std::string applies = on->is_string() ? on->get<std::string>() : std::string();
-        if (applies == "any") {
-          fault.applies_to = FaultSpec::Applies::kAny;
-        } else if (applies == "get") {
-          fault.applies_to = FaultSpec::Applies::kGet;
-        } else if (applies == "stream") {
-          fault.applies_to = FaultSpec::Applies::kStream;
-        } else {
-          fail(on_pointer, "one of " + quoted_list({"any", "get", "stream"}));
-        }
-      } else {
-        fault.applies_to = FaultSpec::Applies::kAny;
-      }
-      faults.push_back(std::move(fault));
+      faults.push_back(parse_fault(v[i], child(pointer, i)));
     }
     return faults;
+  }
+
+  FaultSpec parse_fault(const json& f, const std::string& p) const {
+    expect_object(f, p);
+    const FaultKindSpec* spec = nullptr;
+    int kinds = 0;
+    for (const FaultKindSpec& candidate : kFaultKinds) {
+      if (f.contains(candidate.key)) {
+        spec = &candidate;
+        ++kinds;
+      }
+    }
+    if (kinds != 1) fail(p, "exactly one fault-kind key: " + fault_kind_list());
+    check_keys(f, p, {spec->key, "attempts", "probability", "on"});
+    FaultSpec fault;
+    fault.kind = spec->kind;
+    const json& body = f.at(spec->key);
+    const std::string body_pointer = child(p, spec->key);
+    switch (fault.kind) {
+      case FaultSpec::Kind::kHttpError:
+        parse_http_error(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kCut:
+      case FaultSpec::Kind::kReset:
+      case FaultSpec::Kind::kMalformedChunk:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"after_events", "after_bytes", "after_ms"});
+        parse_trigger(body, body_pointer, fault, true);
+        break;
+      case FaultSpec::Kind::kStall:
+        parse_stall(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kDrip:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"piece_bytes", "delay_ms"});
+        require_key(body, body_pointer, "piece_bytes");
+        require_key(body, body_pointer, "delay_ms");
+        fault.piece_bytes = get_small_int(
+            body.at("piece_bytes"), child(body_pointer, "piece_bytes"), 1, kMaxDripPieceBytes);
+        fault.delay_ms =
+            get_int(body.at("delay_ms"), child(body_pointer, "delay_ms"), 0, kMaxDripDelayMs);
+        break;
+      case FaultSpec::Kind::kMalformedSse:
+        parse_malformed_sse(body, body_pointer, fault);
+        break;
+      case FaultSpec::Kind::kGarbage:
+        expect_object(body, body_pointer);
+        check_keys(body, body_pointer, {"bytes"});
+        require_key(body, body_pointer, "bytes");
+        fault.garbage_bytes =
+            get_small_int(body.at("bytes"), child(body_pointer, "bytes"), 1, kMaxGarbageBytes);
+        break;
+      case FaultSpec::Kind::kEmptyReply:
+        expect_object(body, body_pointer);
+        if (!body.empty()) {
+          fail(child(body_pointer, body.items().begin().key()),
+               "no key (empty_reply takes an empty object)");
+        }
+        break;
+    }
+    const json* attempts = find(f, "attempts");
+    const json* probability = find(f, "probability");
+    if (attempts != nullptr && probability != nullptr) {
+      fail(child(p, "probability"), "no \"probability\" beside \"attempts\" (choose one)");
+    }
+    if (attempts != nullptr) {
+      const std::string attempts_pointer = child(p, "attempts");
+      // An empty list would read as "never" but FaultSpec takes empty as "every attempt".
+      if (!attempts->is_array() || attempts->empty()) {
+        fail(attempts_pointer, "a non-empty array of attempt numbers (counted from 1)");
+      }
+      for (std::size_t j = 0; j < attempts->size(); ++j) {
+        fault.attempts.push_back(
+            get_small_int((*attempts)[j], child(attempts_pointer, j), 1, kMaxAttempt));
+      }
+    }
+    if (probability != nullptr) {
+      const std::string probability_pointer = child(p, "probability");
+      if (!probability->is_number() || !(probability->get<double>() >= 0.0) ||
+          !(probability->get<double>() <= 1.0)) {
+        fail(probability_pointer, "a number from 0 to 1");
+      }
+      fault.probability = probability->get<double>();
+    }
+    const bool stream_only = is_stream_only(fault.kind);
+    fault.applies_to = stream_only ? FaultSpec::Applies::kStream : FaultSpec::Applies::kAny;
+    if (const json* on = find(f, "on")) {
+      const std::string on_pointer = child(p, "on");
+      const std::string applies = on->is_string() ? on->get<std::string>() : std::string();
+      if (stream_only) {
+        if (applies != "stream") {
+          fail(on_pointer, "\"stream\" (a " + std::string(spec->key) +
+                               " fault acts on a stream's body, so it never applies to a plain "
+                               "GET)");
+        }
+      } else if (applies == "any") {
+        fault.applies_to = FaultSpec::Applies::kAny;
+      } else if (applies == "get") {
+        fault.applies_to = FaultSpec::Applies::kGet;
+      } else if (applies == "stream") {
+        fault.applies_to = FaultSpec::Applies::kStream;
+      } else {
+        fail(on_pointer, "one of " + quoted_list({"any", "get", "stream"}));
+      }
+    }
+    return fault;
+  }
+
+  // Exactly one of after_events, after_bytes and after_ms (only after_events unless `any`).
+  void parse_trigger(const json& v, const std::string& pointer, FaultSpec& fault, bool any) const {
+    const int n = static_cast<int>(v.contains("after_events")) +
+                  static_cast<int>(v.contains("after_bytes")) +
+                  static_cast<int>(v.contains("after_ms"));
+    if (n != 1) {
+      fail(pointer, any ? "exactly one of the keys " +
+                              quoted_list({"after_events", "after_bytes", "after_ms"})
+                        : std::string("an object with the key \"after_events\""));
+    }
+    if (const json* e = find(v, "after_events")) {
+      fault.trigger = FaultSpec::Trigger::kEvents;
+      fault.after = get_int(*e, child(pointer, "after_events"), 0, kScenarioMaxCount);
+    } else if (const json* b = find(v, "after_bytes")) {
+      fault.trigger = FaultSpec::Trigger::kBytes;
+      fault.after = get_int(*b, child(pointer, "after_bytes"), 0, kScenarioMaxCount);
+    } else {
+      fault.trigger = FaultSpec::Trigger::kMs;
+      fault.after = get_int(v.at("after_ms"), child(pointer, "after_ms"), 0, kScenarioMaxMs);
+    }
+  }
+
+  void parse_stall(const json& v, const std::string& pointer, FaultSpec& fault) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"after_events", "after_bytes", "after_ms", "ms", "forever"});
+    parse_trigger(v, pointer, fault, true);
+    const json* ms = find(v, "ms");
+    const json* forever = find(v, "forever");
+    if ((ms == nullptr) == (forever == nullptr)) {
+      fail(pointer, "exactly one of the keys " + quoted_list({"ms", "forever"}));
+    }
+    if (ms != nullptr) {
+      fault.stall_ms = get_int(*ms, child(pointer, "ms"), 1, kScenarioMaxMs);
+    } else if (!forever->is_boolean() || !forever->get<bool>()) {
+      fail(child(pointer, "forever"), "true (for a bounded stall use \"ms\")");
+    } else {
+      fault.forever = true;
+    }
+  }
+
+  void parse_malformed_sse(const json& v, const std::string& pointer, FaultSpec& fault) const {
+    expect_object(v, pointer);
+    check_keys(v, pointer, {"after_events", "variant"});
+    require_key(v, pointer, "after_events");
+    require_key(v, pointer, "variant");
+    parse_trigger(v, pointer, fault, false);
+    const json& variant = v.at("variant");
+    const std::string name = variant.is_string() ? variant.get<std::string>() : std::string();
+    for (const SseVariantName& candidate : kSseVariants) {
+      if (candidate.name == name) {
+        fault.variant = candidate.variant;
+        return;
+      }
+    }
+    std::vector<std::string_view> names;
+    for (const SseVariantName& candidate : kSseVariants) names.push_back(candidate.name);
+    fail(child(pointer, "variant"), "one of " + quoted_span(names));
   }
 
   void parse_http_error(const json& v, const std::string& pointer, FaultSpec& fault) const {
@@ -564,10 +742,128 @@ class DocumentParser {
     if (const json* t = find(v, "timeout_ms")) {
       step.timeout_ms = get_int(*t, child(pointer, "timeout_ms"), 1, kScenarioMaxMs);
     }
+    if (const json* t = find(v, "first_event_timeout_ms")) {
+      step.first_event_timeout_ms =
+          get_int(*t, child(pointer, "first_event_timeout_ms"), 1, kScenarioMaxMs);
+    }
+    if (const json* t = find(v, "idle_timeout_ms")) {
+      step.idle_timeout_ms = get_int(*t, child(pointer, "idle_timeout_ms"), 1, kScenarioMaxMs);
+    }
+    if (const json* r = find(v, "resume")) step.resume = parse_resume(*r, child(pointer, "resume"));
+    if (const json* i = find(v, "interrupt")) {
+      const std::string p = child(pointer, "interrupt");
+      step.interrupt = parse_interrupt(*i, p);
+      if (!step.resume) fail(p, "a \"resume\" policy beside it (an interrupted stream resumes)");
+    }
     if (const json* e = find(v, "expect")) {
       step.expect = parse_expect(*e, child(pointer, "expect"), *spec);
+      const std::string ep = child(pointer, "expect");
+      if (!step.resume) {
+        for (const char* key : {"resumes", "breaks", "recovered"}) {
+          if (e->contains(key)) {
+            fail(child(ep, key), "a \"resume\" policy on the step (expect." + std::string(key) +
+                                     " judges resumption)");
+          }
+        }
+      }
     }
     return step;
+  }
+
+  ResumePolicy parse_resume(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kResumeKeys, " (the keys of a resume policy)");
+    ResumePolicy r;
+    if (const json* n = find(v, "max_attempts")) {
+      r.max_attempts = get_small_int(*n, child(pointer, "max_attempts"), 0, kMaxResumeAttempts);
+    }
+    if (const json* via = find(v, "via")) {
+      const std::string p = child(pointer, "via");
+      const std::string s = via->is_string() ? via->get<std::string>() : std::string();
+      if (s == "query") {
+        r.via = ResumePolicy::Via::kQuery;
+      } else if (s == "header") {
+        r.via = ResumePolicy::Via::kHeader;
+      } else {
+        fail(p, "one of " + quoted_list({"query", "header"}));
+      }
+    }
+    if (const json* b = find(v, "backoff"))
+      r.backoff = parse_backoff(*b, child(pointer, "backoff"));
+    return r;
+  }
+
+  BackoffSpec parse_backoff(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kBackoffKeys, " (the keys of a backoff)");
+    BackoffSpec b;
+    if (const json* k = find(v, "kind")) {
+      const std::string s = k->is_string() ? k->get<std::string>() : std::string();
+      if (s == "constant") {
+        b.kind = BackoffSpec::Kind::kConstant;
+      } else if (s == "exponential") {
+        b.kind = BackoffSpec::Kind::kExponential;
+      } else {
+        fail(child(pointer, "kind"), "one of " + quoted_list({"constant", "exponential"}));
+      }
+    }
+    if (const json* n = find(v, "initial_ms")) {
+      b.initial_ms = get_int(*n, child(pointer, "initial_ms"), 0, kScenarioMaxMs);
+    }
+    if (const json* n = find(v, "max_ms")) {
+      b.max_ms = get_int(*n, child(pointer, "max_ms"), 0, kScenarioMaxMs);
+    } else {
+      b.max_ms = std::max(b.max_ms, b.initial_ms);
+    }
+    if (b.max_ms < b.initial_ms) {
+      fail(child(pointer, "max_ms"),
+           range_text(b.initial_ms, kScenarioMaxMs) + " (max_ms is at least initial_ms)");
+    }
+    if (const json* m = find(v, "multiplier")) {
+      b.multiplier = get_number(*m, child(pointer, "multiplier"), 1.0, 100.0);
+    }
+    if (const json* j = find(v, "jitter")) {
+      b.jitter = get_number(*j, child(pointer, "jitter"), 0.0, 1.0);
+    }
+    return b;
+  }
+
+  double get_number(const json& v, const std::string& pointer, double lo, double hi) const {
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < lo ||
+        v.get<double>() > hi) {
+      fail(pointer, "a number from " + format_number(lo) + " to " + format_number(hi));
+    }
+    return v.get<double>();
+  }
+
+  static std::string format_number(double d) {
+    std::string s = std::to_string(d);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+
+  InterruptSpec parse_interrupt(const json& v, const std::string& pointer) const {
+    expect_object(v, pointer);
+    check_allowed_keys(v, pointer, kInterruptKeys, " (the keys of an interrupt)");
+    InterruptSpec in;
+    const json* events = find(v, "after_events");
+    const json* ms = find(v, "after_ms");
+    if ((events == nullptr) == (ms == nullptr)) {
+      fail(pointer, "exactly one of the keys " + quoted_list({"after_events", "after_ms"}));
+    }
+    if (events)
+      in.after_events = get_int(*events, child(pointer, "after_events"), 1, kScenarioMaxCount);
+    if (ms) in.after_ms = get_int(*ms, child(pointer, "after_ms"), 1, kScenarioMaxMs);
+    if (const json* a = find(v, "attempts")) {
+      const std::string p = child(pointer, "attempts");
+      if (!a->is_array() || a->empty()) fail(p, "a non-empty array of attempt numbers");
+      in.attempts.clear();
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        in.attempts.push_back(get_small_int((*a)[i], child(p, i), 1, kMaxResumeAttempts + 1));
+      }
+    }
+    return in;
   }
 
   Expect parse_expect(const json& v, const std::string& pointer, const StepKindSpec& spec) const {
@@ -616,6 +912,43 @@ class DocumentParser {
       }
       e.error_status = status;
     }
+    if (const json* r = find(v, "resumes")) {
+      const std::string p = child(pointer, "resumes");
+      if (r->is_object()) {
+        check_allowed_keys(*r, p, kMinMaxKeys, " (bounds of expect.resumes)");
+        if (r->empty()) fail(p, "an object with \"min\", \"max\" or both");
+        if (const json* lo = find(*r, "min")) {
+          e.resumes_min = get_int(*lo, child(p, "min"), 0, kMaxResumeAttempts);
+        }
+        if (const json* hi = find(*r, "max")) {
+          e.resumes_max = get_int(*hi, child(p, "max"), 0, kMaxResumeAttempts);
+          if (e.resumes_min && *e.resumes_max < *e.resumes_min) {
+            fail(child(p, "max"),
+                 range_text(*e.resumes_min, kMaxResumeAttempts) + " (max is at least min)");
+          }
+        }
+      } else {
+        e.resumes_min = get_int(*r, p, 0, kMaxResumeAttempts, " or an object {\"min\", \"max\"}");
+        e.resumes_max = e.resumes_min;
+      }
+    }
+    if (const json* b = find(v, "breaks")) {
+      const std::string p = child(pointer, "breaks");
+      if (!b->is_array()) fail(p, "an array of break kinds");
+      std::vector<std::string> kinds;
+      for (std::size_t i = 0; i < b->size(); ++i) {
+        const json& k = (*b)[i];
+        const std::string s = k.is_string() ? k.get<std::string>() : std::string();
+        if (std::find(std::begin(kBreakKindNames), std::end(kBreakKindNames), s) ==
+            std::end(kBreakKindNames)) {
+          fail(child(p, i), "one of " + quoted_span(kBreakKindNames));
+        }
+        kinds.push_back(s);
+      }
+      e.breaks = std::move(kinds);
+    }
+    if (const json* r = find(v, "recovered"))
+      e.recovered = get_bool(*r, child(pointer, "recovered"));
     return e;
   }
 

@@ -152,6 +152,19 @@ std::vector<LabeledStream> labeled_streams(const StepObservation& o) {
   return out;
 }
 
+// The requests of a resuming stream step before its last one (the union in `stream` carries the
+// last one's HTTP outcome): their headers and error bodies are judged too, so a 503 that was
+// retried still has to be a well-formed 503.
+std::vector<LabeledStream> earlier_attempts(const StepObservation& o) {
+  std::vector<LabeledStream> out;
+  const std::size_t n = o.attempts.size();
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    out.push_back({&o.attempts[i], request_where(o.attempts[i].http) + " (request " +
+                                       std::to_string(i + 1) + " of " + std::to_string(n) + ")"});
+  }
+  return out;
+}
+
 // A stream whose transfer ended normally: its end says something about the server.
 bool completed(const ObservedStream& s) {
   return is_2xx(s.http.status) && s.http.error == ErrorClass::kNone;
@@ -207,7 +220,9 @@ class ContentTypeCheck final : public CheckBase {
     for (const LabeledGet& g : labeled_gets(o)) {
       judge(out, g.get->http, "application/json", g.where);
     }
-    for (const LabeledStream& s : labeled_streams(o)) {
+    std::vector<LabeledStream> streams = labeled_streams(o);
+    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
+    for (const LabeledStream& s : streams) {
       judge(out, s.stream->http,
             is_2xx(s.stream->http.status) ? "text/event-stream" : "application/json", s.where);
     }
@@ -273,6 +288,21 @@ class SchemaEventCheck final : public CheckBase {
                count_of(events.size(), "event") + ", no findings", s.where);
       }
     }
+    // A resuming step drops an event the dialect rejects and reads it again from the server;
+    // the server still sent it, which is a finding unless the step is a drill that expects it.
+    const bool expected = o.step != nullptr && o.step->expect.breaks &&
+                          std::find(o.step->expect.breaks->begin(), o.step->expect.breaks->end(),
+                                    "sse_parse") != o.step->expect.breaks->end();
+    if (expected) return;
+    for (std::size_t a = 0; a < o.attempts.size(); ++a) {
+      const ObservedStream& attempt = o.attempts[a];
+      if (!attempt.rejected_event) continue;
+      record(out, false, std::string(kExpected),
+             findings_text(attempt.rejected_event->decoded.findings) +
+                 " (dropped; the stream was resumed after the last good event)",
+             "event after " + count_of(attempt.events.size(), "event") + " of " +
+                 request_where(attempt.http) + " (request " + std::to_string(a + 1) + ")");
+    }
   }
 };
 
@@ -297,7 +327,9 @@ class ErrorBodyCheck final : public CheckBase {
 
   void run(const StepObservation& o, Records& out) const override {
     for (const LabeledGet& g : labeled_gets(o)) judge(out, g.get->http, g.get->error, g.where);
-    for (const LabeledStream& s : labeled_streams(o)) {
+    std::vector<LabeledStream> streams = labeled_streams(o);
+    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
+    for (const LabeledStream& s : streams) {
       judge(out, s.stream->http, s.stream->error, s.where);
     }
   }
@@ -740,6 +772,8 @@ class ResumeSuffixCheck final : public CheckBase {
  private:
   void run(const StepObservation& o, Records& out) const override {
     if (!o.stream || !o.stream->last_event_id || !o.reference_stream) return;
+    // After breaks the step made several requests: stream.resume_union judges their union.
+    if (o.attempts.size() > 1) return;
     const ObservedStream& resumed = *o.stream;
     const ObservedStream& reference = *o.reference_stream;
     // A cut or timed-out stream lacks its tail for reasons of its own: only whole streams say
@@ -921,6 +955,92 @@ const ObservedEvent* terminal_event(const ObservedStream& s) {
   }
   return nullptr;
 }
+
+// "[cut (attempt 1, after evt_000003: transfer closed ...), http_status (attempt 2: HTTP 503)]"
+std::string breaks_text(const std::vector<StreamBreak>& breaks) {
+  if (breaks.empty()) return "no breaks";
+  std::string out = "[";
+  for (const StreamBreak& b : breaks) {
+    if (out.size() > 1) out += ", ";
+    out += std::string(to_string(b.kind)) + " (attempt " + std::to_string(b.attempt);
+    if (!b.after_event_id.empty()) out += ", after " + b.after_event_id;
+    if (b.curl_code != 0) {
+      out += ": curl " + std::to_string(b.curl_code);
+      if (!b.detail.empty()) out += " " + b.detail;
+    } else if (!b.detail.empty()) {
+      out += ": " + b.detail;
+    }
+    out += ")";
+  }
+  return out + "]";
+}
+
+// The union of a stream step's attempts against the whole log read from the start: nothing lost,
+// nothing repeated, nothing different. Judged on steps that resumed after a break.
+class ResumeUnionCheck final : public CheckBase {
+ public:
+  ResumeUnionCheck() : CheckBase(kCheckResumeUnion) {}
+
+ private:
+  void run(const StepObservation& o, Records& out) const override {
+    if (!o.stream || o.attempts.size() < 2) return;
+    const std::string where = request_where(o.stream->http) + " (" +
+                              count_of(o.attempts.size(), "request") + ", " +
+                              breaks_text(o.breaks) + ")";
+    const std::string expected =
+        "the union of the requests is the whole event log after " +
+        (o.stream->last_event_id ? *o.stream->last_event_id : std::string("the start")) +
+        ": no gap, no duplicate";
+    if (!o.recovered) {
+      // A drill that expects no recovery says so with expect.recovered: false.
+      if (o.step != nullptr && o.step->expect.recovered == false) return;
+      record(out, false, expected,
+             "the stream never reached its terminal event (" +
+                 count_of(static_cast<std::size_t>(o.resumes), "resume") + ")",
+             where);
+      return;
+    }
+    if (!o.reference_stream || !completed(*o.reference_stream) ||
+        !o.reference_stream->saw_terminal()) {
+      record(out, false, expected,
+             "no complete reference stream to compare with" +
+                 (o.reference_stream ? " (" + breaks_or_status(*o.reference_stream) + ")"
+                                     : std::string()),
+             where);
+      return;
+    }
+    const ResumeComparison cmp = compare_resume(*o.reference_stream, *o.stream);
+    if (cmp.ok()) {
+      record(out, true, expected,
+             "the same " + count_of(o.stream->events.size(), "event") + " in " +
+                 count_of(o.attempts.size(), "request"),
+             where);
+      return;
+    }
+    std::string actual;
+    if (!cmp.resume_point_found) actual = "the reference has no event " + *o.stream->last_event_id;
+    auto part = [&actual](const std::string& p) { actual += (actual.empty() ? "" : "; ") + p; };
+    if (cmp.lost > 0) part(std::to_string(cmp.lost) + " lost: " + join_capped(cmp.lost_ids));
+    if (cmp.duplicated > 0) {
+      part(std::to_string(cmp.duplicated) + " duplicated: " + join_capped(cmp.duplicates));
+    }
+    if (cmp.mismatched > 0) {
+      part(std::to_string(cmp.mismatched) + " mismatched: " + join_capped(cmp.mismatches));
+    }
+    record(out, false, expected, std::move(actual), where);
+  }
+
+  static std::string breaks_or_status(const ObservedStream& s) {
+    if (s.http.status == 0) return no_response_text(s.http);
+    return "HTTP " + std::to_string(s.http.status) + ", " + count_of(s.events.size(), "event");
+  }
+
+  static std::string no_response_text(const HttpObservation& http) {
+    std::string out = "no response (" + std::string(to_string(http.error));
+    if (!http.curl_error.empty()) out += ": " + http.curl_error;
+    return out + ")";
+  }
+};
 
 class ExpectationCheck final : public CheckBase {
  public:
@@ -1107,6 +1227,43 @@ class ExpectationCheck final : public CheckBase {
       add(out, "error_status", err && !err->status.empty() && err->status == *x.error_status,
           quote(*x.error_status), std::move(actual), where);
     }
+    if (x.resumes_min || x.resumes_max) {
+      const std::int64_t n = o.resumes;
+      const bool ok =
+          (!x.resumes_min || n >= *x.resumes_min) && (!x.resumes_max || n <= *x.resumes_max);
+      std::string expected =
+          x.resumes_min && x.resumes_max && *x.resumes_min == *x.resumes_max
+              ? count_of(static_cast<std::size_t>(*x.resumes_min), "resume")
+          : x.resumes_min && x.resumes_max ? "from " + std::to_string(*x.resumes_min) + " to " +
+                                                 std::to_string(*x.resumes_max) + " resumes"
+          : x.resumes_min
+              ? "at least " + count_of(static_cast<std::size_t>(*x.resumes_min), "resume")
+              : "at most " + count_of(static_cast<std::size_t>(*x.resumes_max), "resume");
+      add(out, "resumes", ok, std::move(expected), count_of(static_cast<std::size_t>(n), "resume"),
+          where);
+    }
+    if (x.breaks) {
+      std::vector<std::string> seen;
+      for (const StreamBreak& b : o.breaks) seen.emplace_back(to_string(b.kind));
+      add(out, "breaks", seen == *x.breaks, list_text(*x.breaks), breaks_text(o.breaks), where);
+    }
+    if (x.recovered) {
+      add(out, "recovered", o.recovered == *x.recovered,
+          *x.recovered ? "the stream reaches its terminal event"
+                       : "the stream never reaches its terminal event",
+          o.recovered ? "reached the terminal event after " +
+                            count_of(static_cast<std::size_t>(o.resumes), "resume")
+                      : "no terminal event after " +
+                            count_of(static_cast<std::size_t>(o.resumes), "resume"),
+          where);
+    }
+  }
+
+  static std::string list_text(const std::vector<std::string>& items) {
+    if (items.empty()) return "no breaks";
+    std::string out = "[";
+    for (const std::string& i : items) out += (out.size() > 1 ? ", " : "") + i;
+    return out + "]";
   }
 };
 
@@ -1127,6 +1284,7 @@ std::vector<std::unique_ptr<Check>> protocol_checks() {
   checks.push_back(std::make_unique<EndsAfterTerminalCheck>());
   checks.push_back(std::make_unique<TextMatchesGetCheck>());
   checks.push_back(std::make_unique<ResumeSuffixCheck>());
+  checks.push_back(std::make_unique<ResumeUnionCheck>());
   checks.push_back(std::make_unique<ChainCheck>());
   checks.push_back(genai_frame_order_check());
   return checks;
@@ -1211,6 +1369,26 @@ ResumeComparison compare_resume(const ObservedStream& reference, const ObservedS
     }
   }
   return cmp;
+}
+
+bool resume_delivered(const ObservedStream& reference, const ObservedStream& resumed) {
+  if (!resumed.last_event_id || !is_2xx(resumed.http.status)) return false;
+  const auto& ref = reference.events;
+  const auto at = std::find_if(ref.begin(), ref.end(), [&](const ObservedEvent& e) {
+    return e.decoded.id == *resumed.last_event_id;
+  });
+  if (at == ref.end()) return false;
+  const auto next = static_cast<std::size_t>(at - ref.begin()) + 1;
+  if (resumed.events.empty()) {
+    // Nothing after the resume point is right only when the resume point was the end.
+    return next == ref.size() && completed(resumed);
+  }
+  for (std::size_t k = 0; k < resumed.events.size(); ++k) {
+    if (next + k >= ref.size() || ref[next + k].decoded.id != resumed.events[k].decoded.id) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string request_where(const HttpObservation& http) { return http.method + " " + http.url; }

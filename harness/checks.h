@@ -24,6 +24,7 @@ inline constexpr std::string_view kCheckEventIdsUnique = "stream.event_ids_uniqu
 inline constexpr std::string_view kCheckEndsAfterTerminal = "stream.ends_after_terminal";
 inline constexpr std::string_view kCheckTextMatchesGet = "stream.text_matches_get";
 inline constexpr std::string_view kCheckResumeSuffix = "stream.resume_suffix";
+inline constexpr std::string_view kCheckResumeUnion = "stream.resume_union";
 inline constexpr std::string_view kCheckChain = "chain.reaches_root";
 inline constexpr std::string_view kCheckExpect = "expect";
 
@@ -53,5 +54,11 @@ struct ResumeComparison {
 // with the events of `reference` strictly after that id, by id, kind, state, candidate, text and
 // order. Never throws (beyond allocation); events are matched by their decoded ids.
 ResumeComparison compare_resume(const ObservedStream& reference, const ObservedStream& resumed);
+
+// Whether one resume request delivered what it should: a 2xx stream whose events are the
+// reference's events right after its last_event_id, in order, without a gap (it may stop early:
+// the next resume continues), or nothing at all when that id was the last event. Counted in
+// resumes_succeeded by the virtual user.
+bool resume_delivered(const ObservedStream& reference, const ObservedStream& resumed);
 
 }  // namespace ixh

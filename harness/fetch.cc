@@ -68,25 +68,78 @@ void GetFetch::on_complete(const HttpObservation& http) {
 void StreamFetch::start(Transport& transport, const Target& target, const std::string& id,
                         Options options, Done done) {
   transport_ = &transport;
+  options_ = std::move(options);
   obs_ = ObservedStream{};
-  obs_.include_input = options.include_input;
-  obs_.last_event_id = options.last_event_id;
+  obs_.include_input = options_.include_input;
+  obs_.last_event_id = options_.last_event_id;
+  obs_.last_event_id_in_header = options_.last_event_id_in_header && options_.last_event_id;
   parser_ = SseParser();
   error_body_.clear();
-  timed_out_ = false;
   is_event_stream_ = false;
   dialect_ = target.dialect;
+  running_ = true;
   done_ = std::move(done);
   TransferSpec spec;
-  spec.url = interaction_url(target, id, true, options.include_input, options.last_event_id);
-  spec.headers = request_headers(true, std::nullopt);
+  const bool in_header = obs_.last_event_id_in_header;
+  spec.url = interaction_url(target, id, true, options_.include_input,
+                             in_header ? std::nullopt : options_.last_event_id);
+  spec.headers = request_headers(
+      true, in_header ? std::optional<std::string_view>(*options_.last_event_id) : std::nullopt);
+  if (options_.reference) spec.headers.emplace_back("X-Ixh-Purpose: reference");
   spec.stream = true;
   transfer_ = transport.start(spec, this);
-  const std::int64_t deadline = transport.clock().now_ns() + options.timeout_ms * 1'000'000;
-  timer_ = transport.schedule(deadline, [this] {
-    timed_out_ = true;
-    transport_->cancel(transfer_);
+  start_ns_ = transport.clock().now_ns();
+  last_byte_ns_ = start_ns_;
+  constexpr std::int64_t kMs = 1'000'000;
+  timer_ = transport.schedule(start_ns_ + options_.timeout_ms * kMs, [this] {
+    timer_ = 0;
+    stop(StreamStop::kDeadline);
   });
+  first_event_timer_ = options_.first_event_timeout_ms > 0
+                           ? transport.schedule(start_ns_ + options_.first_event_timeout_ms * kMs,
+                                                [this] {
+                                                  first_event_timer_ = 0;
+                                                  if (obs_.events.empty())
+                                                    stop(StreamStop::kFirstEventTimeout);
+                                                })
+                           : 0;
+  // Byte arrivals cannot reschedule timers (they run inside curl callbacks), so the idle timer
+  // looks at the last byte's time when it fires and sleeps on when the stream was not silent.
+  idle_timer_ =
+      options_.idle_timeout_ms > 0
+          ? transport.schedule(start_ns_ + options_.idle_timeout_ms * kMs, [this] { check_idle(); })
+          : 0;
+  interrupt_timer_ = options_.interrupt_after_ms > 0
+                         ? transport.schedule(start_ns_ + options_.interrupt_after_ms * kMs,
+                                              [this] {
+                                                interrupt_timer_ = 0;
+                                                stop(StreamStop::kInterrupt);
+                                              })
+                         : 0;
+}
+
+void StreamFetch::stop(StreamStop why) {
+  if (!running_) return;
+  if (obs_.stop == StreamStop::kNone) obs_.stop = why;
+  transport_->cancel(transfer_);
+}
+
+void StreamFetch::check_idle() {
+  idle_timer_ = 0;
+  if (!running_) return;
+  const std::int64_t now = transport_->clock().now_ns();
+  const std::int64_t idle_ns = options_.idle_timeout_ms * 1'000'000;
+  // Before the first event the first-event timeout (or the step's) is the bound.
+  const std::int64_t due = obs_.events.empty() ? now + idle_ns : last_byte_ns_ + idle_ns;
+  if (!obs_.events.empty() && now >= due) return stop(StreamStop::kIdleTimeout);
+  idle_timer_ = transport_->schedule(due, [this] { check_idle(); });
+}
+
+void StreamFetch::cancel_timers() {
+  for (TimerId* t : {&timer_, &first_event_timer_, &idle_timer_, &interrupt_timer_}) {
+    if (*t != 0) transport_->cancel_timer(*t);
+    *t = 0;
+  }
 }
 
 void StreamFetch::on_headers(const HttpObservation& http) {
@@ -94,34 +147,60 @@ void StreamFetch::on_headers(const HttpObservation& http) {
 }
 
 bool StreamFetch::on_body(std::string_view bytes, std::int64_t now_ns) {
+  last_byte_ns_ = now_ns;
   if (!is_event_stream_) {
     if (error_body_.size() + bytes.size() <= kMaxErrorBody) error_body_.append(bytes);
     return true;
   }
   parser_.feed(bytes, [&](const SseEvent& e) {
+    // Events after the point where this client stopped listening were never received.
+    if (obs_.stop != StreamStop::kNone) return;
     ObservedEvent ev;
     ev.raw = e;
     ev.at_ns = now_ns;
     const std::optional<Dialect> known = dialect_->current();
     ev.decoded = decode_event(known ? *known : dialect_->resolve(detect_dialect_of_event(e)), e);
+    if (options_.stop_on_rejected_event && !ev.decoded.ok()) {
+      obs_.rejected_event = std::move(ev);
+      obs_.stop = StreamStop::kSseParse;
+      return;
+    }
     obs_.events.push_back(std::move(ev));
+    const bool terminal = obs_.events.back().decoded.kind == EventKind::kTerminal;
+    if (options_.interrupt_after_events > 0 && !terminal &&
+        static_cast<std::int64_t>(obs_.events.size()) >= options_.interrupt_after_events) {
+      obs_.stop = StreamStop::kInterrupt;
+    }
   });
+  if (parser_.error() != SseError::kNone && obs_.stop == StreamStop::kNone) {
+    obs_.stop = StreamStop::kSseParse;
+  }
   // The parser ignores everything after an error; reading on would only waste the stream.
-  return parser_.error() == SseError::kNone;
+  return obs_.stop == StreamStop::kNone;
 }
 
 void StreamFetch::on_complete(const HttpObservation& http) {
-  transport_->cancel_timer(timer_);
+  running_ = false;
+  cancel_timers();
   obs_.http = http;
-  if (timed_out_) obs_.http.error = ErrorClass::kTimeout;
+  if (obs_.stop == StreamStop::kDeadline) obs_.http.error = ErrorClass::kTimeout;
+  if (obs_.stop == StreamStop::kFirstEventTimeout || obs_.stop == StreamStop::kIdleTimeout) {
+    obs_.http.error = ErrorClass::kTimeout;
+  }
   if (is_event_stream_) {
     // A cut connection leaves the last block open; finish() tells whether it did.
     obs_.truncated = parser_.finish();
     obs_.sse_error = parser_.error();
     obs_.sse_error_message = parser_.error_message();
     obs_.comments = parser_.comments();
-    if (obs_.sse_error != SseError::kNone) {
+    obs_.retry_ms = parser_.retry_ms();
+    if (obs_.sse_error != SseError::kNone || obs_.stop == StreamStop::kSseParse) {
       obs_.http.error = ErrorClass::kSseParse;
+    }
+    // The client walked away on purpose: what the parser held then says nothing of the server.
+    if (obs_.stop == StreamStop::kInterrupt || obs_.stop == StreamStop::kFirstEventTimeout ||
+        obs_.stop == StreamStop::kIdleTimeout) {
+      obs_.truncated = false;
     }
   } else if (http.status != 0) {
     obs_.http.body = error_body_;

@@ -38,14 +38,29 @@ class GetFetch final : public TransferHandler {
 };
 
 // One SSE stream of an interaction: parses events incrementally as bytes arrive and decodes
-// them; gives up (cancelling the transfer) after `timeout_ms`.
+// them; gives up (cancelling the transfer) after `timeout_ms`, and breaks the stream itself on
+// the optional first-event and idle timeouts and the client-side interruption. Lives in its step
+// machine; used on that machine's worker thread.
 class StreamFetch final : public TransferHandler {
  public:
   using Done = std::function<void(ObservedStream)>;
   struct Options {
     bool include_input = false;
-    std::optional<std::string> last_event_id;  // sent as the last_event_id query parameter
+    std::optional<std::string> last_event_id;  // resume after this id
     std::int64_t timeout_ms = 30000;
+    bool last_event_id_in_header = false;     // Last-Event-ID header instead of the query parameter
+    std::int64_t first_event_timeout_ms = 0;  // 0: none
+    // Silence after the first event: any byte counts as life, heartbeat comments included.
+    std::int64_t idle_timeout_ms = 0;
+    std::int64_t interrupt_after_events = 0;  // 0: none
+    std::int64_t interrupt_after_ms = 0;      // 0: none
+    // An event the dialect rejects ends the stream (StreamStop::kSseParse) instead of being
+    // kept: set for steps that resume, so they resume after the last good event.
+    bool stop_on_rejected_event = false;
+    // The whole-log read a resumed step is judged against: marked with the header
+    // `X-Ixh-Purpose: reference` so a server or the mock's client verification can tell it
+    // from a client's own attempts.
+    bool reference = false;
   };
   void start(Transport& transport, const Target& target, const std::string& id, Options options,
              Done done);
@@ -55,11 +70,21 @@ class StreamFetch final : public TransferHandler {
   void on_complete(const HttpObservation& http) override;
 
  private:
+  void stop(StreamStop why);
+  void check_idle();
+  void cancel_timers();
+
   Transport* transport_ = nullptr;
+  Options options_;
   TransferId transfer_ = 0;
   TimerId timer_ = 0;
-  bool timed_out_ = false;
+  TimerId first_event_timer_ = 0;
+  TimerId idle_timer_ = 0;
+  TimerId interrupt_timer_ = 0;
+  bool running_ = false;
   bool is_event_stream_ = false;
+  std::int64_t start_ns_ = 0;
+  std::int64_t last_byte_ns_ = 0;
   ObservedStream obs_;
   SseParser parser_;
   std::string error_body_;

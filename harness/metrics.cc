@@ -16,6 +16,8 @@ std::string_view to_string(Metric metric) {
       return "inter_event_gap";
     case Metric::kPollToTerminal:
       return "poll_to_terminal";
+    case Metric::kResumeLatency:
+      return "resume_latency";
     case Metric::kCount_:
       break;
   }

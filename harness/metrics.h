@@ -19,6 +19,7 @@ enum class Metric : std::uint8_t {
   kTtft,
   kInterEventGap,
   kPollToTerminal,
+  kResumeLatency,
   kCount_,
 };
 std::string_view to_string(Metric metric);

@@ -1,6 +1,7 @@
 #include "harness/observation.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace ixh {
 
@@ -22,6 +23,19 @@ std::string_view to_string(ErrorClass error) {
       return "cancelled";
   }
   return "none";
+}
+
+std::string_view to_string(BreakKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < std::size(kBreakKindNames) ? kBreakKindNames[i] : "cut";
+}
+
+std::string ObservedStream::last_id() const {
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (!it->decoded.id.empty()) return it->decoded.id;
+    if (!it->raw.last_event_id.empty()) return it->raw.last_event_id;
+  }
+  return "";
 }
 
 bool ObservedStream::saw_terminal() const {

@@ -54,6 +54,33 @@ struct ObservedEvent {
   DecodedEvent decoded;
 };
 
+// Why the driver ended a stream transfer itself (kNone: it did not).
+enum class StreamStop : std::uint8_t {
+  kNone,
+  kDeadline,           // the step's timeout_ms
+  kFirstEventTimeout,  // first_event_timeout_ms passed without an event
+  kIdleTimeout,        // idle_timeout_ms of silence after the first event
+  kInterrupt,          // the step's `interrupt` (client-side interruption)
+  kSseParse,           // the SSE parser stopped, or (with a resume policy) an event did not decode
+};
+
+// How one stream attempt broke (names: kBreakKindNames in core/scenario.h). A finer reading of
+// the error classes: each maps to one of them (error_class_of in harness/stream_break.h).
+enum class BreakKind : std::uint8_t {
+  kConnect,
+  kReset,
+  kCut,
+  kFirstEventTimeout,
+  kIdleTimeout,
+  kTimeout,
+  kMalformedChunk,
+  kProtocol,
+  kSseParse,
+  kHttpStatus,
+  kInterrupt,
+};
+std::string_view to_string(BreakKind kind);
+
 // One stream request and everything it delivered.
 struct ObservedStream {
   HttpObservation http;
@@ -63,9 +90,29 @@ struct ObservedStream {
   bool truncated = false;  // the body ended inside an SSE block (parser finish() said so)
   SseError sse_error = SseError::kNone;
   std::string sse_error_message;
-  std::uint64_t comments = 0;         // heartbeats
-  std::optional<DecodedError> error;  // set for a non-2xx body
+  std::uint64_t comments = 0;            // heartbeats
+  std::optional<DecodedError> error;     // set for a non-2xx body
+  bool last_event_id_in_header = false;  // resumed via Last-Event-ID rather than the query
+  StreamStop stop = StreamStop::kNone;
+  std::optional<std::int64_t> retry_ms;  // the last valid SSE retry: field
+  // An event whose data the dialect rejected; with a resume policy it ends the attempt and stays
+  // out of `events`, so the resume starts after the last good event.
+  std::optional<ObservedEvent> rejected_event;
   bool saw_terminal() const;
+  // Id of the last event fully received (decoded id, else the SSE id); "" when none.
+  std::string last_id() const;
+};
+
+// One broken stream attempt, as the step's report and checks see it.
+struct StreamBreak {
+  BreakKind kind = BreakKind::kCut;
+  int attempt = 1;             // the stream request it ended, from 1
+  std::size_t events = 0;      // events that attempt delivered
+  std::string after_event_id;  // the last event received overall before the break
+  std::int64_t at_ns = 0;      // when it broke
+  int status = 0;              // HTTP status, 0 when none arrived
+  int curl_code = 0;
+  std::string detail;  // curl's message, the parser's, or ours
 };
 
 // Everything one step observed, handed to every Check once the step is over.
@@ -80,6 +127,12 @@ struct StepObservation {
   // stream with last_event_id: the whole log fetched from the start, to compare suffixes.
   std::optional<ObservedStream> reference_stream;
   bool timed_out = false;  // poll or stream gave up at its timeout
+  // stream: every request of the step in order (the first, then each resume). `stream` is then
+  // their union: every event each delivered, in order, with the last request's HTTP outcome.
+  std::vector<ObservedStream> attempts;
+  std::vector<StreamBreak> breaks;
+  int resumes = 0;         // resume requests made after breaks
+  bool recovered = false;  // the union reached the terminal event
 };
 
 }  // namespace ixh

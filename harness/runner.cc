@@ -57,7 +57,7 @@ std::size_t run_worker(const std::vector<UserJob*>& jobs, const RunOptions& opti
     list.push_back(expectation_check());
     return list;
   }();
-  UserContext ctx{engine, options.target, checks, metrics};
+  UserContext ctx{engine, options.target, checks, metrics, options.seed};
   std::vector<std::unique_ptr<VirtualUser>> users;
   std::size_t finished = 0;
   for (UserJob* job : jobs) {

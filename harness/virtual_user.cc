@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/checks.h"
+#include "harness/stream_break.h"
 
 namespace ixh {
 namespace {
@@ -67,42 +68,66 @@ void VirtualUser::run_get(const Step& step) {
 }
 
 void VirtualUser::run_stream(const Step& step) {
-  StreamFetch::Options options{step.include_input, step.last_event_id, step.timeout_ms};
-  stream_.start(
-      ctx_.transport, ctx_.target, obs_.interaction_id, options, [this, &step](ObservedStream s) {
-        count_http(s.http);
-        record_stream_metrics(s);
-        obs_.timed_out = s.http.error == ErrorClass::kTimeout;
-        // A stream resumed after the terminal event ends cleanly with no events; it
-        // is judged like any other finished stream.
-        const bool finished =
-            s.saw_terminal() || (step.last_event_id && s.http.status == 200 &&
-                                 s.http.error == ErrorClass::kNone && !s.truncated);
-        obs_.stream = std::move(s);
-        if (step.last_event_id) ++ctx_.metrics.counters().resumes_attempted;
-        if (!finished) return complete_step();
-        // The text a stream delivered must equal what a GET shows afterwards.
-        get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
-                   [this, &step](ObservedGet g) {
-                     count_http(g.http);
-                     obs_.final_get = std::move(g);
-                     if (!step.last_event_id) return complete_step();
-                     // A resumed stream is judged against the whole log.
-                     StreamFetch::Options full{step.include_input, std::nullopt, step.timeout_ms};
-                     stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, full,
-                                   [this](ObservedStream r) {
-                                     count_http(r.http);
-                                     obs_.reference_stream = std::move(r);
-                                     const ResumeComparison cmp =
-                                         compare_resume(*obs_.reference_stream, *obs_.stream);
-                                     Counters& c = ctx_.metrics.counters();
-                                     c.events_lost += cmp.lost;
-                                     c.events_duplicated += cmp.duplicated;
-                                     if (cmp.ok()) ++c.resumes_succeeded;
-                                     complete_step();
-                                   });
-                   });
-      });
+  session_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step, ctx_.seed,
+                 [this, &step](StreamOutcome out) { on_stream_done(step, std::move(out)); });
+}
+
+void VirtualUser::on_stream_done(const Step& step, StreamOutcome out) {
+  Counters& c = ctx_.metrics.counters();
+  for (std::size_t i = 0; i < out.attempts.size(); ++i) {
+    const ObservedStream& a = out.attempts[i];
+    const auto b = std::find_if(out.breaks.begin(), out.breaks.end(), [&](const StreamBreak& x) {
+      return x.attempt == static_cast<int>(i) + 1;
+    });
+    count_attempt(a, b == out.breaks.end() ? nullptr : &*b);
+    record_stream_metrics(a);
+    if (a.last_event_id) ++c.resumes_attempted;
+  }
+  for (const std::int64_t ns : out.resume_latency_ns) {
+    ctx_.metrics.record_ns(Step::Kind::kStream, Metric::kResumeLatency, ns);
+  }
+  obs_.timed_out = out.timed_out || out.merged.http.error == ErrorClass::kTimeout;
+  obs_.resumes = out.resumes;
+  obs_.recovered = out.merged.saw_terminal();
+  obs_.breaks = std::move(out.breaks);
+  obs_.attempts = std::move(out.attempts);
+  obs_.stream = std::move(out.merged);
+  if (!out.finished) {
+    // Unrecovered: the resumes that were made still count, as failures.
+    return complete_step();
+  }
+  // The text a stream delivered must equal what a GET shows afterwards.
+  get_.start(ctx_.transport, ctx_.target, obs_.interaction_id, step.include_input,
+             [this, &step](ObservedGet g) {
+               count_http(g.http);
+               obs_.final_get = std::move(g);
+               const bool resumed = step.last_event_id || obs_.attempts.size() > 1;
+               if (!resumed) return complete_step();
+               fetch_reference(step);
+             });
+}
+
+void VirtualUser::fetch_reference(const Step& step) {
+  // A resumed stream is judged against the whole log, read from the start in one request.
+  StreamFetch::Options full;
+  full.include_input = step.include_input;
+  full.timeout_ms = step.timeout_ms;
+  full.reference = true;
+  stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, full, [this](ObservedStream r) {
+    count_http(r.http);
+    obs_.reference_stream = std::move(r);
+    Counters& c = ctx_.metrics.counters();
+    if (obs_.reference_stream->http.error == ErrorClass::kNone &&
+        obs_.reference_stream->saw_terminal()) {
+      const ResumeComparison cmp = compare_resume(*obs_.reference_stream, *obs_.stream);
+      c.events_lost += cmp.lost;
+      c.events_duplicated += cmp.duplicated;
+      for (const ObservedStream& a : obs_.attempts) {
+        if (a.last_event_id && resume_delivered(*obs_.reference_stream, a)) ++c.resumes_succeeded;
+      }
+    }
+    complete_step();
+  });
 }
 
 void VirtualUser::run_poll(const Step& step) {
@@ -215,6 +240,23 @@ void VirtualUser::count_http(const HttpObservation& http) {
     const bool expected = step && step->expect.status && *step->expect.status == http.status;
     if (!expected) ++c.errors["http_status"];
   }
+}
+
+void VirtualUser::count_attempt(const ObservedStream& attempt, const StreamBreak* broke) {
+  Counters& c = ctx_.metrics.counters();
+  if (broke == nullptr) return count_http(attempt.http);
+  if (broke->kind == BreakKind::kHttpStatus) {
+    count_http(attempt.http);
+    // A status the step asked for (a 404 probe) is an answer, not a broken stream.
+    const Step* step = obs_.step;
+    if (step && step->expect.status && *step->expect.status == attempt.http.status) return;
+  } else {
+    ++c.requests;
+    c.bytes += attempt.http.bytes;
+    const ErrorClass error = error_class_of(broke->kind);
+    if (error != ErrorClass::kNone) ++c.errors[std::string(to_string(error))];
+  }
+  ++c.breaks[std::string(to_string(broke->kind))];
 }
 
 void VirtualUser::record_get_metrics(Step::Kind kind, const ObservedGet& get) {

@@ -9,6 +9,7 @@
 #include "harness/check.h"
 #include "harness/fetch.h"
 #include "harness/metrics.h"
+#include "harness/stream_session.h"
 #include "harness/target.h"
 #include "harness/transport.h"
 #include "reports/run_report.h"
@@ -21,6 +22,7 @@ struct UserContext {
   const Target& target;
   const std::vector<std::unique_ptr<Check>>& checks;
   Metrics& metrics;
+  std::uint64_t seed = 1;  // the run's --seed: resume backoff jitter
 };
 
 // One virtual user: runs a list of steps in order against one set of instances, records
@@ -47,6 +49,8 @@ class VirtualUser {
   void next_step();
   void run_get(const Step& step);
   void run_stream(const Step& step);
+  void on_stream_done(const Step& step, StreamOutcome out);
+  void fetch_reference(const Step& step);
   void run_poll(const Step& step);
   void poll_once(const Step& step);
   void run_chain(const Step& step, std::string id);
@@ -55,6 +59,8 @@ class VirtualUser {
   StepReport step_report(const Step& step) const;
   std::string instance_id(const Step& step) const;
   void count_http(const HttpObservation& http);
+  // A stream attempt: a break is counted under its error class (an interrupt under none).
+  void count_attempt(const ObservedStream& attempt, const StreamBreak* broke);
   void record_get_metrics(Step::Kind kind, const ObservedGet& get);
   void record_stream_metrics(const ObservedStream& stream);
 
@@ -71,6 +77,7 @@ class VirtualUser {
   std::int64_t poll_deadline_ns_ = 0;
   GetFetch get_;
   StreamFetch stream_;
+  StreamSession session_;
 };
 
 }  // namespace ixh

@@ -6,6 +6,7 @@
 #include "core/dialect_support.h"
 #include "core/errors.h"
 #include "core/scenario_loader.h"
+#include "mock_server/store_verify.h"
 
 namespace ixh::mock {
 namespace {
@@ -120,6 +121,11 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
 
   server.Get("/_mock/instances", [&ctx](const httplib::Request&, httplib::Response& res) {
     send_json(res, ctx.store.describe_instances());
+  });
+
+  // Whether each client that streamed got every event exactly once (docs/mock.md).
+  server.Get("/_mock/verify", [&ctx](const httplib::Request&, httplib::Response& res) {
+    send_json(res, verify_store(ctx.store));
   });
 
   server.Get("/_mock/journal", [&ctx](const httplib::Request& req, httplib::Response& res) {

@@ -7,7 +7,11 @@
 
 #include "core/error_body.h"
 #include "core/sse_writer.h"
+#include "mock_server/connection_fault.h"
+#include "mock_server/connection_socket.h"
 #include "mock_server/dialect_encoding.h"
+#include "mock_server/fault_plan.h"
+#include "mock_server/fault_stream.h"
 #include "mock_server/request_path.h"
 
 namespace ixh::mock {
@@ -15,6 +19,10 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
+
+// JournalEntry::status while a request is being answered by a connection-level fault, which
+// sends no HTTP status (the journal then shows 0).
+constexpr int kConnectionFaulted = -1;
 
 // Longest a stream thread sleeps without checking whether its client is still there.
 constexpr std::int64_t kLivenessCheckNs = 1'000'000'000;
@@ -24,6 +32,10 @@ constexpr const char* kJournalHeaders[] = {"Accept",       "Last-Event-ID", "Use
                                            "Api-Revision", "Content-Type",  "Connection",
                                            "Cache-Control"};
 constexpr const char* kSecretHeaders[] = {"x-goog-api-key", "Authorization"};
+
+ConnectionAddress connection_of(const httplib::Request& req) {
+  return {req.local_addr, req.local_port, req.remote_addr, req.remote_port};
+}
 
 enum class BoolParam { kAbsent, kTrue, kFalse, kInvalid };
 
@@ -52,19 +64,6 @@ JournalEntry journal_entry(const httplib::Request& req, std::int64_t unix_ms) {
   return e;
 }
 
-const FaultSpec* pick_fault(const InteractionTemplate& t, bool stream, int attempt) {
-  for (const FaultSpec& f : t.faults) {
-    if (f.applies_to == FaultSpec::Applies::kGet && stream) continue;
-    if (f.applies_to == FaultSpec::Applies::kStream && !stream) continue;
-    if (!f.attempts.empty() &&
-        std::find(f.attempts.begin(), f.attempts.end(), attempt) == f.attempts.end()) {
-      continue;
-    }
-    return &f;
-  }
-  return nullptr;
-}
-
 // One open SSE response. Lives in the content provider's closure; touched only by the worker
 // thread that serves it (the releaser runs on that thread too).
 struct StreamState {
@@ -80,7 +79,25 @@ struct StreamState {
   bool finished = false;
   bool write_failed = false;
   std::string buf;
+  std::unique_ptr<FaultStream> fault;  // the scripted mid-stream fault, if any
+  std::size_t history_index = 0;       // this attempt in the instance's StreamHistory
 };
+
+// Writes st.buf, through the stream's fault when it has one (a drip splits it, a byte trigger may
+// strike inside it). Returns false when the response must end.
+bool write_buf(StreamState& st, httplib::DataSink& sink) {
+  if (st.fault) {
+    const FaultStream::Write w = st.fault->write(sink, st.buf, st.bytes_sent);
+    st.write_failed = w == FaultStream::Write::kFailed;
+    return w == FaultStream::Write::kWritten;
+  }
+  if (!sink.write(st.buf.data(), st.buf.size())) {
+    st.write_failed = true;
+    return false;
+  }
+  st.bytes_sent += st.buf.size();
+  return true;
+}
 
 class InteractionHandler {
  public:
@@ -92,7 +109,9 @@ class InteractionHandler {
     JournalEntry entry = journal_entry(req, unix_now_ms());
     const std::int64_t start_ns = ctx_.real_clock.now_ns();
     serve(req, res, path, entry, start_ns);
-    if (!entry.stream || res.status != 200) {
+    if (entry.status == kConnectionFaulted) {
+      // Journaled by apply_connection_fault already.
+    } else if (!entry.stream || res.status != 200) {
       const std::uint64_t seq = ctx_.journal.begin(std::move(entry));
       // cpp-httplib fills in 200 only after the handler returns.
       const int status = res.status == -1 ? 200 : res.status;
@@ -131,10 +150,25 @@ class InteractionHandler {
 
     const int attempt = streaming ? ++inst->stream_attempts : ++inst->get_attempts;
     entry.attempt = attempt;
-    if (const FaultSpec* f = pick_fault(inst->compiled->tmpl, streaming, attempt)) {
-      entry.fault = "http_error " + std::to_string(f->status);
-      return send_error(res, f->status, f->message.empty() ? "scripted error" : f->message,
-                        f->retry_after_s ? *f->retry_after_s : -1);
+    const FaultSpec* fault =
+        choose_fault(inst->compiled->tmpl.faults, streaming, attempt, ctx_.options.seed, inst->id);
+    if (fault != nullptr) {
+      entry.fault = describe_fault(*fault);
+      if (fault->kind == FaultSpec::Kind::kHttpError) {
+        if (streaming) refuse_stream(*inst, entry, fault->status, start_ns);
+        return send_error(res, fault->status,
+                          fault->message.empty() ? "scripted error" : fault->message,
+                          fault->retry_after_s ? *fault->retry_after_s : -1);
+      }
+      if (!is_stream_only(fault->kind)) {
+        if (streaming) refuse_stream(*inst, entry, 0, start_ns);
+        apply_connection_fault(connection_of(req), *fault, ctx_.options.seed, entry, ctx_.journal,
+                               elapsed_ms(start_ns));
+        entry.status = kConnectionFaulted;  // journaled already
+        res.status = 200;
+        res.set_header("Connection", "close");
+        return;
+      }
     }
 
     const CompiledTemplate& c = *inst->compiled;
@@ -149,15 +183,47 @@ class InteractionHandler {
     StreamCursor cursor;
     if (!last_event_id.empty()) {
       const auto at = resume_cursor(ctx_.options.dialect, *inst, visible, last_event_id);
-      if (!at) return send_error(res, 400, "unknown last_event_id " + last_event_id);
+      if (!at) {
+        refuse_stream(*inst, entry, 400, start_ns);
+        return send_error(res, 400, "unknown last_event_id " + last_event_id);
+      }
       cursor = *at;
     }
-    start_stream(res, std::move(inst), with_input, cursor, std::move(entry), start_ns);
+    std::unique_ptr<FaultStream> stream_fault;
+    if (fault != nullptr) {
+      stream_fault = std::make_unique<FaultStream>(*fault, connection_of(req), inst->id, ctx_.clock,
+                                                   ctx_.stopping, ctx_.clock.now_us());
+    }
+    start_stream(res, std::move(inst), with_input, cursor, std::move(entry), start_ns,
+                 std::move(stream_fault));
+  }
+
+  // A stream request answered without a stream still counts for verification.
+  void refuse_stream(Instance& inst, const JournalEntry& entry, int status, std::int64_t start_ns) {
+    StreamAttempt a;
+    a.attempt = entry.attempt;
+    a.last_event_id = entry.last_event_id;
+    a.status = status;
+    a.start_ns = start_ns;
+    a.end_ns = ctx_.real_clock.now_ns();
+    a.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
+    a.ended = status == 0 ? "no_response" : "complete";
+    inst.history.begin(std::move(a));
   }
 
   void start_stream(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
-                    StreamCursor cursor, JournalEntry entry, std::int64_t start_ns) {
+                    StreamCursor cursor, JournalEntry entry, std::int64_t start_ns,
+                    std::unique_ptr<FaultStream> fault) {
     auto st = std::make_shared<StreamState>();
+    st->fault = std::move(fault);
+    StreamAttempt attempt;
+    attempt.attempt = entry.attempt;
+    attempt.last_event_id = entry.last_event_id;
+    attempt.status = 200;
+    attempt.first_event = cursor.event;
+    attempt.start_ns = start_ns;
+    attempt.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
+    st->history_index = inst->history.begin(std::move(attempt));
     st->instance = std::move(inst);
     st->include_input = include_input;
     st->cursor = cursor.event;
@@ -166,6 +232,16 @@ class InteractionHandler {
     st->last_write_ns = start_ns;
     entry.status = 200;
     st->journal_seq = ctx_.journal.begin(std::move(entry));
+    if (st->fault) {
+      StreamState* state = st.get();  // owns the fault, so outlives the callback
+      RouteContext& c = ctx_;
+      st->fault->set_on_strike([state, &c](const std::string& ended) {
+        const std::int64_t end_ns = c.real_clock.now_ns();
+        c.journal.finish(state->journal_seq, 200, state->events_sent, state->bytes_sent, ended,
+                         static_cast<double>(end_ns - state->start_ns) / 1e6);
+        state->instance->history.finish(state->history_index, state->events_sent, end_ns, ended);
+      });
+    }
     res.status = 200;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
@@ -180,29 +256,36 @@ class InteractionHandler {
         [st, &ctx](std::size_t, httplib::DataSink& sink) { return pump(ctx, *st, sink); },
         // Runs when the response ends, cleanly or not; `st` says which.
         [st, &ctx](bool /*success*/) {
-          const char* ended = st->finished          ? "complete"
-                              : ctx.stopping.load() ? "server_stopped"
-                              : st->write_failed    ? "write_failed"
-                                                    : "client_closed";
+          const bool stalled = st->fault && st->fault->stalled();
+          const std::string ended = st->finished ? (stalled ? "stalled_then_complete" : "complete")
+                                    : st->fault && !st->fault->ended().empty() ? st->fault->ended()
+                                    : ctx.stopping.load()                      ? "server_stopped"
+                                    : st->write_failed                         ? "write_failed"
+                                                                               : "client_closed";
+          const std::int64_t end_ns = ctx.real_clock.now_ns();
           ctx.journal.finish(st->journal_seq, 200, st->events_sent, st->bytes_sent, ended,
-                             static_cast<double>(ctx.real_clock.now_ns() - st->start_ns) / 1e6);
+                             static_cast<double>(end_ns - st->start_ns) / 1e6);
+          st->instance->history.finish(st->history_index, st->events_sent, end_ns, ended);
         });
   }
 
   static bool pump(RouteContext& ctx, StreamState& st, httplib::DataSink& sink) {
     if (ctx.stopping.load(std::memory_order_relaxed)) return false;
+    if (st.fault &&
+        st.fault->before(sink, st.events_sent, st.bytes_sent) == FaultStream::Gate::kEnd) {
+      return false;
+    }
     const CompiledTemplate& c = *st.instance->compiled;
-    const std::size_t n = visible_events(c, ctx.clock.now_us() - st.instance->created_us);
+    std::size_t n = visible_events(c, ctx.clock.now_us() - st.instance->created_us);
+    if (st.fault && st.cursor < n) {
+      n = st.cursor + st.fault->events_allowed(n - st.cursor, st.events_sent);
+    }
     if (st.cursor < n) {
       frame_events(ctx.options.dialect, st.buf, *st.instance, {st.cursor, st.skip_frames}, n,
                    st.include_input);
       st.skip_frames = 0;
-      if (!sink.write(st.buf.data(), st.buf.size())) {
-        st.write_failed = true;
-        return false;
-      }
+      if (!write_buf(st, sink)) return false;
       st.events_sent += n - st.cursor;
-      st.bytes_sent += st.buf.size();
       st.cursor = n;
       st.last_write_ns = ctx.real_clock.now_ns();
       if (c.events[n - 1].kind == EventKind::kTerminal) {
@@ -227,20 +310,19 @@ class InteractionHandler {
     const std::int64_t heartbeat_ns = ctx.options.heartbeat_ms * 1'000'000;
     const std::int64_t now_ns = ctx.real_clock.now_ns();
     const std::int64_t until_heartbeat = st.last_write_ns + heartbeat_ns - now_ns;
-    const std::int64_t due_us = st.cursor < c.events.size()
-                                    ? st.instance->created_us + c.events[st.cursor].at_ms * 1000
-                                    : -1;
+    std::int64_t due_us = st.cursor < c.events.size()
+                              ? st.instance->created_us + c.events[st.cursor].at_ms * 1000
+                              : -1;
+    if (const std::int64_t fault_us = st.fault ? st.fault->deadline_us() : -1; fault_us >= 0) {
+      due_us = due_us < 0 ? fault_us : std::min(due_us, fault_us);
+    }
     ctx.clock.wait_until(
         due_us, nanoseconds(std::clamp<std::int64_t>(until_heartbeat, 0, kLivenessCheckNs)));
     if (ctx.stopping.load(std::memory_order_relaxed)) return false;
     if (ctx.real_clock.now_ns() - st.last_write_ns >= heartbeat_ns) {
       st.buf.clear();
       append_sse_comment(st.buf, "keep-alive");
-      if (!sink.write(st.buf.data(), st.buf.size())) {
-        st.write_failed = true;
-        return false;
-      }
-      st.bytes_sent += st.buf.size();
+      if (!write_buf(st, sink)) return false;
       st.last_write_ns = ctx.real_clock.now_ns();
       return true;
     }

@@ -52,7 +52,7 @@ nlohmann::json Journal::to_json(std::uint64_t since) const {
                         {"bytes_sent", e.bytes_sent},
                         {"ended", e.ended},
                         {"duration_ms", e.duration_ms}};
-    if (!e.fault.empty()) j["fault"] = e.fault;
+    if (!e.fault.is_null()) j["fault"] = e.fault;
     if (!e.last_event_id.empty()) j["last_event_id"] = e.last_event_id;
     list.push_back(std::move(j));
   }

@@ -22,12 +22,13 @@ struct JournalEntry {
   bool stream = false;
   int attempt = 0;  // n-th request of its kind (get or stream) for the instance
   int status = 0;
-  std::string fault;          // scripted fault applied, e.g. "http_error 429"
+  nlohmann::json fault;       // scripted fault applied: {"kind", parameters}; null for none
   std::string last_event_id;  // what a stream resumed after
   std::uint64_t events_sent = 0;
   std::uint64_t bytes_sent = 0;
   // "complete" (whole response written), "in_progress", "client_closed", "server_stopped",
-  // "write_failed".
+  // "write_failed", and the endings faults cause: "cut", "reset", "stalled_then_complete",
+  // "malformed_chunk", "garbage", "empty_reply" (docs/mock.md).
   std::string ended = "in_progress";
   double duration_ms = 0;
 };

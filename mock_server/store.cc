@@ -84,6 +84,14 @@ void Store::reset() {
   instances_.clear();
 }
 
+std::vector<std::shared_ptr<const Instance>> Store::instances() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const Instance>> out;
+  out.reserve(instances_.size());
+  for (const auto& [id, inst] : instances_) out.push_back(inst);
+  return out;
+}
+
 std::size_t Store::instance_count() const {
   std::lock_guard lock(mu_);
   return instances_.size();

@@ -13,6 +13,7 @@
 
 #include "core/scenario.h"
 #include "mock_server/mock_clock.h"
+#include "mock_server/stream_verify.h"
 #include "mock_server/timeline.h"
 
 namespace ixh::mock {
@@ -26,6 +27,7 @@ struct Instance {
   // Requests seen for this instance, counted from 1 by kind; faults select on these.
   std::atomic<int> get_attempts{0};
   std::atomic<int> stream_attempts{0};
+  StreamHistory history;  // every stream request, for GET /_mock/verify
 };
 
 // Templates and their instances. Request threads call touch() concurrently; the admin API calls
@@ -49,6 +51,8 @@ class Store {
   void reset();
 
   std::size_t instance_count() const;
+  // Every instance now, in no particular order. Any thread.
+  std::vector<std::shared_ptr<const Instance>> instances() const;
   nlohmann::json describe_scenarios() const;
   nlohmann::json describe_instances() const;
   MockClock& clock() { return clock_; }

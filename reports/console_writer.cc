@@ -317,6 +317,9 @@ class Printer {
       any_error = true;
     }
     if (!any_error) rows.emplace_back("errors", "none");
+    for (const auto& [kind, n] : c.breaks) {
+      if (n != 0) rows.emplace_back("breaks: " + Escape(kind), std::to_string(n));
+    }
     std::size_t label_width = 0;
     std::size_t value_width = 0;
     for (const auto& [label, value] : rows) {

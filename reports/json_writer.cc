@@ -102,6 +102,12 @@ OrderedJson CountersJson(const Counters& c) {
   OrderedJson errors = OrderedJson::object();
   for (const auto& [error_class, n] : c.errors) errors[error_class] = n;
   j["errors"] = std::move(errors);
+  // Written only when a stream broke, so reports of runs without breaks stay as they were.
+  if (!c.breaks.empty()) {
+    OrderedJson breaks = OrderedJson::object();
+    for (const auto& [kind, n] : c.breaks) breaks[kind] = n;
+    j["breaks"] = std::move(breaks);
+  }
   return j;
 }
 
@@ -363,7 +369,10 @@ MetricHistograms ReadMetrics(const Json& v, const std::string& p) {
 }
 
 Counters ReadCounters(const Json& v, const std::string& p) {
-  ExpectKeys(v, p,
+  // `breaks` is optional (written only when a stream broke); every other key is required.
+  Json required = v;
+  if (required.is_object()) required.erase("breaks");
+  ExpectKeys(required, p,
              {"requests", "events", "bytes", "checks_passed", "checks_failed", "resumes_attempted",
               "resumes_succeeded", "events_lost", "events_duplicated", "errors"});
   Counters c;
@@ -385,6 +394,14 @@ Counters ReadCounters(const Json& v, const std::string& p) {
   for (const auto& [error_class, n] : errors.items()) {
     const std::string pointer = Child(errors_pointer, error_class);
     c.errors[error_class] = Unsigned(n, pointer);
+  }
+  if (v.contains("breaks")) {
+    const Json& breaks = v["breaks"];
+    const std::string breaks_pointer = Child(p, "breaks");
+    if (!breaks.is_object()) Fail(breaks_pointer, "expected an object, got " + Show(breaks));
+    for (const auto& [kind, n] : breaks.items()) {
+      c.breaks[kind] = Unsigned(n, Child(breaks_pointer, kind));
+    }
   }
   return c;
 }

@@ -23,6 +23,7 @@ void Counters::merge(const Counters& o) {
   events_lost += o.events_lost;
   events_duplicated += o.events_duplicated;
   for (const auto& [k, v] : o.errors) errors[k] += v;
+  for (const auto& [k, v] : o.breaks) breaks[k] += v;
 }
 
 std::uint64_t RunReport::checks_failed() const {

@@ -54,6 +54,10 @@ struct Counters {
   std::uint64_t events_lost = 0;
   std::uint64_t events_duplicated = 0;
   std::map<std::string, std::uint64_t> errors;
+  // Broken stream attempts by kind (connect, reset, cut, first_event_timeout, idle_timeout,
+  // timeout, malformed_chunk, protocol, sse_parse, http_status, interrupt): a finer reading of
+  // `errors` beside it (an interrupt is the client's own doing and no error).
+  std::map<std::string, std::uint64_t> breaks;
   void merge(const Counters& other);
 };
 

@@ -2,8 +2,9 @@
 # The main job: installs dependencies, builds ixh, shows the mock serving the conformance
 # scenarios to a plain HTTP client, runs the conformance suite in the genai dialect (verdict line;
 # report in out/conformance-genai.json), then in the seed dialect with `ixh run` against the
-# embedded mock (report also in out/conformance.json), and ends with a short load run of the mixed
-# profile against the embedded mock, with thresholds (report also in out/load.json).
+# embedded mock (report also in out/conformance.json), then the fault drills (scenarios/faults:
+# every stream broken on purpose, resumed and proven whole; out/faults.json), and ends with a short
+# load run of the mixed profile against the embedded mock, with thresholds (out/load.json).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,6 +26,11 @@ build/release/ixh run scenarios/conformance --dialect genai --json out/conforman
 echo
 echo "== ixh run scenarios/conformance (embedded mock)"
 build/release/ixh run scenarios/conformance --json out/conformance.json
+
+echo
+echo "== ixh run scenarios/faults (interrupted streams, resumed; embedded mock)"
+build/release/ixh scenarios lint scenarios/faults >/dev/null
+build/release/ixh run scenarios/faults --json out/faults.json | tail -n 28
 
 echo
 echo "== ixh run scenarios/load/mixed.json (a short load run against the embedded mock)"

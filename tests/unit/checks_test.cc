@@ -253,11 +253,12 @@ TEST(ChecksTest, ProtocolChecksHaveTheirStableNames) {
   std::vector<std::string> names;
   for (const auto& check : protocol_checks()) names.emplace_back(check->name());
   EXPECT_THAT(
-      names, ElementsAre("http.content_type", "schema.interaction", "schema.event", "error.body",
-                         "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
-                         "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
-                         "stream.ends_after_terminal", "stream.text_matches_get",
-                         "stream.resume_suffix", "chain.reaches_root", "stream.genai_frame_order"));
+      names,
+      ElementsAre("http.content_type", "schema.interaction", "schema.event", "error.body",
+                  "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
+                  "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
+                  "stream.ends_after_terminal", "stream.text_matches_get", "stream.resume_suffix",
+                  "stream.resume_union", "chain.reaches_root", "stream.genai_frame_order"));
   EXPECT_EQ(expectation_check()->name(), "expect");
 }
 

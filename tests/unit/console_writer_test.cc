@@ -140,11 +140,15 @@ TEST(ConsoleWriterTest, OmitsZeroErrorClasses) {
   EXPECT_THAT(text, HasSubstr("  events duplicated          0\n"
                               "  errors: timeout            1\n"
                               "  errors: http_status        2\n"
-                              "  errors: check_failed       2\n\n"));
+                              "  errors: check_failed       2\n"
+                              "  breaks: idle_timeout       1\n"
+                              "  breaks: interrupt          2\n\n"));
   EXPECT_THAT(text, Not(HasSubstr("connect")));
   RunReport clean;
   clean.counters.errors = {{"timeout", 0}};
   EXPECT_THAT(WriteConsole(clean), HasSubstr("  errors             none\n"));
+  clean.counters.breaks = {{"reset", 0}};
+  EXPECT_THAT(WriteConsole(clean), Not(HasSubstr("breaks")));
 }
 
 TEST(ConsoleWriterTest, OrdersKindsAndMetricsCanonically) {

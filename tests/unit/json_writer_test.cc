@@ -110,6 +110,7 @@ RunReport SampleRunReport() {
   r.counters.resumes_attempted = 1;
   r.counters.resumes_succeeded = 1;
   r.counters.errors = {{"connect", 0}, {"timeout", 1}, {"http_status", 2}, {"check_failed", 2}};
+  r.counters.breaks = {{"idle_timeout", 1}, {"interrupt", 2}};
   r.exit_code = 1;
   return r;
 }
@@ -244,7 +245,26 @@ TEST(ReadJsonReportTest, RecoversTheReport) {
   EXPECT_EQ(back.checks_failed(), 2u);
   EXPECT_EQ(back.metrics, original.metrics);  // bucket-exact histograms
   EXPECT_EQ(back.counters.errors, original.counters.errors);
+  EXPECT_EQ(back.counters.breaks, original.counters.breaks);
   EXPECT_EQ(back.counters.bytes, 123'456u);
+}
+
+TEST(ReadJsonReportTest, BreaksAreWrittenOnlyWhenAStreamBrokeAndReadEitherWay) {
+  RunReport r = SampleRunReport();
+  r.counters.breaks.clear();
+  const nlohmann::json doc = nlohmann::json::parse(WriteJson(r));
+  EXPECT_FALSE(doc.at("counters").contains("breaks"));
+  EXPECT_TRUE(read_json_report(doc).counters.breaks.empty());
+  nlohmann::json bad = doc;
+  bad["counters"]["breaks"] = nlohmann::json::array();
+  try {
+    read_json_report(bad);
+    ADD_FAILURE() << "breaks as an array was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/counters/breaks"), std::string::npos) << e.what();
+  }
+  bad["counters"]["breaks"] = {{"cut", -1}};
+  EXPECT_THROW(read_json_report(bad), std::exception);
 }
 
 // A valid document with one change, and the pointer the error must name.

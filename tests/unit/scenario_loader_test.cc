@@ -689,12 +689,14 @@ TEST(ScenarioLoaderTest, RejectsFaultNotAnObject) {
 
 TEST(ScenarioLoaderTest, RejectsFaultWithoutKind) {
   ExpectRejected("bad/fault_no_kind.json", "/interactions/story/faults/0",
-                 "exactly one fault-kind key: \"http_error\"");
+                 "exactly one fault-kind key: \"http_error\", \"cut\", \"reset\", \"stall\", "
+                 "\"drip\", \"malformed_sse\", \"malformed_chunk\", \"garbage\", "
+                 "\"empty_reply\"");
 }
 
 TEST(ScenarioLoaderTest, RejectsUnknownFaultKey) {
   ExpectRejected("bad/fault_unknown_key.json", "/interactions/story/faults/0/cut_after_events",
-                 "one of the keys \"http_error\", \"attempts\", \"on\"");
+                 "one of the keys \"http_error\", \"attempts\", \"probability\", \"on\"");
 }
 
 TEST(ScenarioLoaderTest, RejectsHttpErrorNotAnObject) {
@@ -747,6 +749,113 @@ TEST(ScenarioLoaderTest, RejectsAttemptZero) {
 TEST(ScenarioLoaderTest, RejectsUnknownFaultTarget) {
   ExpectRejected("bad/fault_on_unknown.json", "/interactions/story/faults/0/on",
                  "one of \"any\", \"get\", \"stream\"");
+}
+
+TEST(ScenarioLoaderTest, LoadsEveryFaultKind) {
+  const Scenario s = load_scenario_file(Fixture("good/faults.json"));
+  ASSERT_EQ(s.interactions.size(), 1u);
+  const std::vector<FaultSpec>& f = s.interactions[0].faults;
+  ASSERT_EQ(f.size(), 19u);
+  using K = FaultSpec::Kind;
+  using T = FaultSpec::Trigger;
+  using A = FaultSpec::Applies;
+  EXPECT_EQ(f[0].kind, K::kCut);
+  EXPECT_EQ(f[0].trigger, T::kEvents);
+  EXPECT_EQ(f[0].after, 2);
+  EXPECT_EQ(f[0].applies_to, A::kStream);  // byte-level kinds default to streams
+  EXPECT_EQ(f[0].attempts, (std::vector<int>{1}));
+  EXPECT_EQ(f[1].trigger, T::kBytes);
+  EXPECT_EQ(f[1].after, 10);
+  EXPECT_EQ(f[2].trigger, T::kMs);
+  EXPECT_EQ(f[2].after, 150);
+  EXPECT_EQ(f[3].kind, K::kReset);
+  EXPECT_EQ(f[3].after, 0);
+  EXPECT_EQ(f[4].trigger, T::kBytes);
+  EXPECT_EQ(f[5].trigger, T::kMs);
+  EXPECT_EQ(f[6].kind, K::kStall);
+  EXPECT_EQ(f[6].stall_ms, 250);
+  EXPECT_FALSE(f[6].forever);
+  EXPECT_EQ(f[7].kind, K::kStall);
+  EXPECT_TRUE(f[7].forever);
+  EXPECT_EQ(f[7].trigger, T::kBytes);
+  EXPECT_EQ(f[8].kind, K::kDrip);
+  EXPECT_EQ(f[8].piece_bytes, 1);
+  EXPECT_EQ(f[8].delay_ms, 0);
+  EXPECT_EQ(f[9].piece_bytes, 3);
+  EXPECT_EQ(f[9].delay_ms, 5);
+  EXPECT_TRUE(f[9].attempts.empty());
+  EXPECT_EQ(f[9].probability, 0.25);
+  const FaultSpec::SseVariant variants[] = {
+      FaultSpec::SseVariant::kLongLine, FaultSpec::SseVariant::kInvalidUtf8,
+      FaultSpec::SseVariant::kNulInId, FaultSpec::SseVariant::kNotJson,
+      FaultSpec::SseVariant::kMissingId};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(f[10 + i].kind, K::kMalformedSse);
+    EXPECT_EQ(f[10 + i].variant, variants[i]);
+  }
+  EXPECT_EQ(f[14].after, 0);
+  EXPECT_EQ(f[15].kind, K::kMalformedChunk);
+  EXPECT_EQ(f[15].after, 2);
+  EXPECT_EQ(f[16].kind, K::kGarbage);
+  EXPECT_EQ(f[16].garbage_bytes, 64);
+  EXPECT_EQ(f[16].applies_to, A::kGet);
+  EXPECT_EQ(f[17].kind, K::kEmptyReply);
+  EXPECT_EQ(f[17].applies_to, A::kAny);
+  EXPECT_EQ(f[18].kind, K::kHttpError);
+  EXPECT_EQ(f[18].probability, 0.0);
+}
+
+TEST(ScenarioLoaderTest, RejectsBadFaults) {
+  struct Case {
+    const char* fixture;
+    const char* pointer;  // below /interactions/story/faults/0
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"fault_two_kinds", "",
+       "exactly one fault-kind key: \"http_error\", \"cut\", \"reset\", \"stall\", \"drip\", "
+       "\"malformed_sse\", \"malformed_chunk\", \"garbage\", \"empty_reply\""},
+      {"fault_cut_no_trigger", "/cut",
+       "exactly one of the keys \"after_events\", \"after_bytes\", \"after_ms\""},
+      {"fault_cut_two_triggers", "/cut",
+       "exactly one of the keys \"after_events\", \"after_bytes\", \"after_ms\""},
+      {"fault_cut_after_events_negative", "/cut/after_events",
+       "an integer from 0 to 9007199254740991"},
+      {"fault_cut_after_ms_too_large", "/cut/after_ms", "an integer from 0 to 86400000"},
+      {"fault_cut_on_get", "/on",
+       "\"stream\" (a cut fault acts on a stream's body, so it never applies to a plain GET)"},
+      {"fault_cut_not_object", "/cut", "an object"},
+      {"fault_reset_unknown_key", "/reset/hard",
+       "one of the keys \"after_events\", \"after_bytes\", \"after_ms\""},
+      {"fault_stall_no_duration", "/stall", "exactly one of the keys \"ms\", \"forever\""},
+      {"fault_stall_forever_false", "/stall/forever", "true (for a bounded stall use \"ms\")"},
+      {"fault_stall_ms_and_forever", "/stall", "exactly one of the keys \"ms\", \"forever\""},
+      {"fault_stall_ms_zero", "/stall/ms", "an integer from 1 to 86400000"},
+      {"fault_drip_missing_delay", "/drip", "an object with the key \"delay_ms\""},
+      {"fault_drip_piece_zero", "/drip/piece_bytes", "an integer from 1 to 65536"},
+      {"fault_drip_on_any", "/on",
+       "\"stream\" (a drip fault acts on a stream's body, so it never applies to a plain GET)"},
+      {"fault_malformed_sse_unknown_variant", "/malformed_sse/variant",
+       "one of \"long_line\", \"invalid_utf8\", \"nul_in_id\", \"not_json\", \"missing_id\""},
+      {"fault_malformed_sse_missing_variant", "/malformed_sse",
+       "an object with the key \"variant\""},
+      {"fault_malformed_sse_after_bytes", "/malformed_sse/after_bytes",
+       "one of the keys \"after_events\", \"variant\""},
+      {"fault_malformed_chunk_no_trigger", "/malformed_chunk/bytes",
+       "one of the keys \"after_events\", \"after_bytes\", \"after_ms\""},
+      {"fault_garbage_zero", "/garbage/bytes", "an integer from 1 to 1048576"},
+      {"fault_garbage_missing_bytes", "/garbage", "an object with the key \"bytes\""},
+      {"fault_empty_reply_key", "/empty_reply/after_events",
+       "no key (empty_reply takes an empty object)"},
+      {"fault_probability_above_one", "/probability", "a number from 0 to 1"},
+      {"fault_probability_not_number", "/probability", "a number from 0 to 1"},
+      {"fault_probability_with_attempts", "/probability",
+       "no \"probability\" beside \"attempts\" (choose one)"},
+  };
+  for (const Case& c : cases) {
+    ExpectRejected(std::string("bad/") + c.fixture + ".json",
+                   std::string("/interactions/story/faults/0") + c.pointer, c.expected);
+  }
 }
 
 TEST(ScenarioLoaderTest, RejectsDecreasingAfterMs) {
@@ -836,8 +945,8 @@ constexpr char kGetExpectKeys[] =
     "\"latency_ms_max\", \"error_status\" (the expect keys of a \"get\" step)";
 constexpr char kStreamExpectKeys[] =
     "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
-    "\"events_min\", \"events_max\", \"ttfe_ms_max\", \"latency_ms_max\", \"error_status\" (the "
-    "expect keys of a \"stream\" step)";
+    "\"events_min\", \"events_max\", \"ttfe_ms_max\", \"latency_ms_max\", \"error_status\", "
+    "\"resumes\", \"breaks\", \"recovered\" (the expect keys of a \"stream\" step)";
 constexpr char kPollExpectKeys[] =
     "one of the keys \"status\", \"state\", \"text\", \"text_contains\", \"usage\", \"input\", "
     "\"polls_max\", \"latency_ms_max\", \"error_status\" (the expect keys of a \"poll\" step)";
@@ -889,7 +998,8 @@ TEST(ScenarioLoaderTest, RejectsIntervalOnStreamStep) {
   ExpectRejected(
       "bad/step_interval_on_stream.json", "/steps/0/interval_ms",
       "one of the keys \"stream\", \"include_input\", \"last_event_id\", \"timeout_ms\", "
-      "\"expect\" (the keys of a \"stream\" step)");
+      "\"first_event_timeout_ms\", \"idle_timeout_ms\", \"resume\", \"interrupt\", \"expect\" "
+      "(the keys of a \"stream\" step)");
 }
 
 TEST(ScenarioLoaderTest, RejectsIncludeInputOnChainStep) {
@@ -1116,7 +1226,7 @@ TEST(ScenarioLoaderTest, LoadsAFileOnceWhenPathsOverlap) {
 
 TEST(ScenarioLoaderTest, LoadsEveryGoodFixtureAsOneSet) {
   const std::vector<Scenario> scenarios = load_scenarios({Fixture("good")});
-  EXPECT_EQ(scenarios.size(), 11u);
+  EXPECT_EQ(scenarios.size(), 13u);
 }
 
 TEST(ScenarioLoaderTest, RejectsEmptyPathList) {

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "mock_server/store.h"
+
+namespace ixh::mock {
+
+// Verifies every instance that had stream requests (stream_verify.h), sorted by instance id.
+// Called by GET /_mock/verify (worker thread) and by `ixh mock --verify` after the server
+// stopped.
+nlohmann::json verify_store(const Store& store);
+
+}  // namespace ixh::mock
