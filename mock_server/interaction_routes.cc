@@ -28,9 +28,9 @@ constexpr int kConnectionFaulted = -1;
 constexpr std::int64_t kLivenessCheckNs = 1'000'000'000;
 
 // Request headers kept in the journal; credentials are recorded as present, never by value.
-constexpr const char* kJournalHeaders[] = {"Accept",       "Last-Event-ID", "User-Agent",
-                                           "Api-Revision", "Content-Type",  "Connection",
-                                           "Cache-Control"};
+constexpr const char* kJournalHeaders[] = {"Accept",        "Last-Event-ID", "User-Agent",
+                                           "Api-Revision",  "Content-Type",  "Connection",
+                                           "Cache-Control", "X-Ixh-Purpose"};
 constexpr const char* kSecretHeaders[] = {"x-goog-api-key", "Authorization"};
 
 ConnectionAddress connection_of(const httplib::Request& req) {
@@ -62,6 +62,14 @@ JournalEntry journal_entry(const httplib::Request& req, std::int64_t unix_ms) {
   e.remote = req.remote_addr + ":" + std::to_string(req.remote_port);
   e.accept_unix_ms = unix_ms;
   return e;
+}
+
+// `ixh run` marks the full read it compares a resumed step against; it is not a client attempt.
+bool is_reference_read(const JournalEntry& e) {
+  for (const auto& [name, value] : e.headers) {
+    if (name == "X-Ixh-Purpose") return value == "reference";
+  }
+  return false;
 }
 
 // One open SSE response. Lives in the content provider's closure; touched only by the worker
@@ -208,6 +216,7 @@ class InteractionHandler {
     a.end_ns = ctx_.real_clock.now_ns();
     a.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
     a.ended = status == 0 ? "no_response" : "complete";
+    a.reference = is_reference_read(entry);
     inst.history.begin(std::move(a));
   }
 
@@ -223,6 +232,7 @@ class InteractionHandler {
     attempt.first_event = cursor.event;
     attempt.start_ns = start_ns;
     attempt.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
+    attempt.reference = is_reference_read(entry);
     st->history_index = inst->history.begin(std::move(attempt));
     st->instance = std::move(inst);
     st->include_input = include_input;

@@ -44,7 +44,10 @@ std::int64_t index_of(const std::vector<std::string>& ids, const std::string& id
 nlohmann::json verify_instance(const VerifyInput& in) {
   const std::size_t n = in.event_ids.size();
   std::vector<std::uint32_t> times(n, 0);
-  std::vector<StreamAttempt> attempts = in.attempts;
+  std::vector<StreamAttempt> attempts;
+  for (const StreamAttempt& a : in.attempts) {
+    if (!a.reference) attempts.push_back(a);
+  }
   std::stable_sort(
       attempts.begin(), attempts.end(),
       [](const StreamAttempt& a, const StreamAttempt& b) { return a.start_ns < b.start_ns; });

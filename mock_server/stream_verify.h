@@ -21,6 +21,9 @@ struct StreamAttempt {
   std::int64_t end_ns = -1;          // response over (real clock); -1 while in progress
   std::string fault;                 // fault kind applied, "" for none
   std::string ended;                 // as in the journal
+  // A checker's read of the whole log (request header `X-Ixh-Purpose: reference`, sent by
+  // `ixh run` after a resumed step), not one of the client's attempts: verification skips it.
+  bool reference = false;
 };
 
 // The stream attempts of one instance, in arrival order. Worker threads call begin() when a

@@ -51,6 +51,16 @@ TEST(StreamVerifyTest, ExactResumeIsExactlyOnceAndTimesTheReturn) {
   EXPECT_DOUBLE_EQ(v["resumes"][0]["reconnect_ms"].get<double>(), 25.0);
 }
 
+TEST(StreamVerifyTest, SkipsTheCheckersReferenceRead) {
+  StreamAttempt reference = Attempt(3, "", 0, 5, 60, 70);
+  reference.reference = true;
+  const nlohmann::json v =
+      Verify({Attempt(1, "", 0, 2, 0, 10), Attempt(2, "e2", 2, 3, 35, 50), reference});
+  EXPECT_TRUE(v["ok"]) << v.dump(2);
+  EXPECT_TRUE(v["duplicated"].empty());
+  EXPECT_EQ(v["resumes"].size(), 1u);
+}
+
 TEST(StreamVerifyTest, ResumeFromAnOlderIdDuplicates) {
   const nlohmann::json v = Verify({Attempt(1, "", 0, 3, 0, 10), Attempt(2, "e1", 1, 4, 20, 30)});
   EXPECT_FALSE(v["ok"]);
