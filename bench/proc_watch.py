@@ -6,11 +6,14 @@ streams ran and how they went, but not how many were open at once or what they c
 
 usage: proc_watch.py OUT.json -- COMMAND [ARG...]
 
-Writes {"exit_code", "command", "peak_live", "rss_base_kib", "rss_at_peak_kib", "rss_max_kib",
-"live_at_rss_max", "samples"} to OUT.json (one line) and exits with the command's exit code. `peak_live` is the most established TCP
+Writes {"exit_code", "command", "peak_live", "rss_first_kib", "rss_base_kib", "rss_at_peak_kib",
+"rss_max_kib", "live_at_rss_max", "samples"} to OUT.json (one line) and exits with the command's
+exit code. `peak_live` is the most established TCP
 connections the process held at once (its socket descriptors found ESTABLISHED in
-/proc/net/tcp). `rss_base_kib` is its resident memory in the last sample before it held any
-connection, once the command was running (after taskset's exec); `rss_at_peak_kib` is the
+/proc/net/tcp). `rss_first_kib` is its resident memory in the first sample once the command
+runs (after taskset's exec, within 10 ms of it), `rss_base_kib` in the last sample before it held
+any established connection (which may already include every handle it set up for them: a closed
+loop starts all its users before the first connection completes); `rss_at_peak_kib` is the
 resident memory in the first sample at `peak_live`, `rss_max_kib` the most in any sample, with
 the connections open then in `live_at_rss_max`.
 """
@@ -63,6 +66,7 @@ def main():
     out, cmd = sys.argv[1], sys.argv[3:]
     name = os.path.basename(next((a for a in cmd if "ixh" in os.path.basename(a)), cmd[0]))[:15]
     proc = subprocess.Popen(cmd)
+    rss_first = None
     rss_base = None
     peak_live = 0
     rss_at_peak = 0
@@ -74,6 +78,8 @@ def main():
         if s:
             live, rss = s
             samples += 1
+            if rss_first is None:
+                rss_first = rss
             if live == 0 and peak_live == 0:
                 rss_base = rss
             if live > peak_live:
@@ -83,7 +89,7 @@ def main():
         time.sleep(0.25 if peak_live else 0.01)
     code = proc.wait()
     result = {"exit_code": code, "command": name, "peak_live": peak_live,
-              "rss_base_kib": rss_base, "rss_at_peak_kib": rss_at_peak, "rss_max_kib": rss_max,
+              "rss_first_kib": rss_first, "rss_base_kib": rss_base, "rss_at_peak_kib": rss_at_peak, "rss_max_kib": rss_max,
               "live_at_rss_max": live_at_rss_max, "samples": samples}
     with open(out, "w") as f:
         json.dump(result, f)
