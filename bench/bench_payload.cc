@@ -30,7 +30,11 @@ Interaction sample_interaction(std::size_t text_bytes, const std::string& id) {
   return it;
 }
 
-std::string seed_stream(std::size_t deltas, std::size_t delta_bytes, const std::string& id) {
+namespace {
+
+// Builds the stream event by event; `final_state` receives the interaction it ends in.
+std::string build_stream(std::size_t deltas, std::size_t delta_bytes, const std::string& id,
+                         Interaction* final_state) {
   Interaction snapshot;
   snapshot.id = id;
   snapshot.model = "models/bench";
@@ -59,7 +63,20 @@ std::string seed_stream(std::size_t deltas, std::size_t delta_bytes, const std::
     add(EventKind::kTextDelta, State::kRunning, filler(delta_bytes, i));
   }
   add(EventKind::kTerminal, State::kCompleted, {});
+  if (final_state != nullptr) *final_state = std::move(snapshot);
   return out;
+}
+
+}  // namespace
+
+std::string seed_stream(std::size_t deltas, std::size_t delta_bytes, const std::string& id) {
+  return build_stream(deltas, delta_bytes, id, nullptr);
+}
+
+Interaction seed_stream_final(std::size_t deltas, std::size_t delta_bytes, const std::string& id) {
+  Interaction final_state;
+  build_stream(deltas, delta_bytes, id, &final_state);
+  return final_state;
 }
 
 }  // namespace ixh::bench

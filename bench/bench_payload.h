@@ -19,4 +19,9 @@ Interaction sample_interaction(std::size_t text_bytes, const std::string& id = "
 std::string seed_stream(std::size_t deltas, std::size_t delta_bytes,
                         const std::string& id = "bench.1");
 
+// The interaction the terminal event of seed_stream() embeds: what a GET of the finished
+// interaction answers, so a driver comparing the stream's text with a GET finds them equal.
+Interaction seed_stream_final(std::size_t deltas, std::size_t delta_bytes,
+                              const std::string& id = "bench.1");
+
 }  // namespace ixh::bench

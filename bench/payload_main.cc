@@ -2,6 +2,7 @@
 // exactly the bytes a seed-dialect server sends.
 //   ixh_bench_payload interaction ID [TEXT_BYTES]    a GET body (completed interaction ID)
 //   ixh_bench_payload stream ID DELTAS DELTA_BYTES   a whole SSE body of interaction ID
+//   ixh_bench_payload final ID DELTAS DELTA_BYTES    the GET body of that stream's interaction
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,10 +20,14 @@ int main(int argc, char** argv) {
   } else if (what == "stream" && argc > 4) {
     out = ixh::bench::seed_stream(std::strtoul(argv[3], nullptr, 10),
                                   std::strtoul(argv[4], nullptr, 10), argv[2]);
+  } else if (what == "final" && argc > 4) {
+    out = ixh::encode_seed_interaction(ixh::bench::seed_stream_final(
+        std::strtoul(argv[3], nullptr, 10), std::strtoul(argv[4], nullptr, 10), argv[2]));
   } else {
     std::fprintf(
         stderr,
-        "usage: ixh_bench_payload interaction ID [TEXT_BYTES] | stream ID DELTAS DELTA_BYTES\n");
+        "usage: ixh_bench_payload interaction ID [TEXT_BYTES] | stream ID DELTAS DELTA_BYTES | "
+        "final ID DELTAS DELTA_BYTES\n");
     return 2;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

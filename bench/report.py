@@ -9,6 +9,7 @@ import json
 import math
 import pathlib
 import re
+import sys
 
 
 def read(d, name):
@@ -47,16 +48,69 @@ def h2load_rps(d, name):
     return float(m.group(1)) if m else None
 
 
-def ixh_run_rps(d):
-    """Requests/s from the load engine's JSON report (counters.requests over the duration)."""
-    r = js(d, "ixh_run_get.json")
-    if not isinstance(r, dict):
-        return None
-    counters = r.get("counters", {})
-    secs = r.get("duration_s") or r.get("load", {}).get("duration_s")
-    if counters.get("requests") and secs:
-        return counters["requests"] / secs
-    return None
+class MissingResult(Exception):
+    """A result bench/run.sh should have written is absent or lacks a field the table needs."""
+
+
+def ixh_run_report(d, name):
+    """The `ixh run --json` report NAME, parsed; raises MissingResult when it is absent or is not
+    a load run's report (a run that never started writes none: its .txt says why)."""
+    p = d / name
+    if not p.exists():
+        why = read(d, name.replace(".json", ".txt")).strip().splitlines()[-3:]
+        raise MissingResult(f"{p}: not written" + (": " + " / ".join(why) if why else ""))
+    try:
+        r = json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise MissingResult(f"{p}: not JSON: {e}")
+    field(r, name, "schema")
+    return r
+
+
+def field(report, name, *path):
+    """report[path[0]][path[1]]...; raises MissingResult naming the file and the path."""
+    v = report
+    for i, key in enumerate(path):
+        if not isinstance(v, dict) or key not in v:
+            raise MissingResult(f"{name}: field /{'/'.join(path[:i + 1])} missing")
+        v = v[key]
+    return v
+
+
+def ixh_run_rate(report, name, counter):
+    """counters.<counter> per second of load.measured_s (the measured part: warm-up excluded;
+    iterations still in flight at the end finish in the grace period and count too)."""
+    n = field(report, name, "counters", counter)
+    secs = field(report, name, "load", "measured_s")
+    if not secs:
+        raise MissingResult(f"{name}: load.measured_s is {secs}")
+    return n / secs
+
+
+def ixh_run_clean(report, name):
+    """Whether a run had no failed check and no error: a rate of failures meets no target."""
+    errors = field(report, name, "counters", "errors")
+    return field(report, name, "counters", "checks_failed") == 0 and sum(errors.values()) == 0
+
+
+def ixh_run_verdict(report, name, value, ok):
+    v = verdict(value, ok)
+    return v if ixh_run_clean(report, name) or v != "met" else "not valid: checks failed or errors"
+
+
+def ixh_run_health(report, name):
+    """'N failed checks, M errors' of a run, for the figure column."""
+    failed = field(report, name, "counters", "checks_failed")
+    errors = field(report, name, "counters", "errors")
+    parts = [f"{failed} failed checks"]
+    total = sum(errors.values())
+    parts.append(f"{total} errors" + (f" ({', '.join(f'{k} {v}' for k, v in errors.items() if v)})"
+                                       if total else ""))
+    return ", ".join(parts)
+
+
+def per_stream(rss_kib, base_kib, streams):
+    return (rss_kib - base_kib) / streams if streams else None
 
 
 def fmt(v, unit=""):
@@ -84,6 +138,7 @@ def main():
     a = ap.parse_args()
     d = pathlib.Path(a.dir)
     rows = []
+    missing = []
 
     def row(num, what, ixh, peer, figure, target, status):
         rows.append({"row": num, "measurement": what, "ixh": ixh, "peer": peer,
@@ -103,14 +158,18 @@ def main():
         fmt(fetch.get("requests_per_s")), fmt(wrk), fmt(r, "x"), "(info)",
         f"{fetch.get('checks_failed', 'n/a')} failed checks")
     row("1", "h2load --h1 -t1 vs wrk -t1", fmt(h2), fmt(wrk), fmt(ratio(h2, wrk), "x"), "(info)", "")
-    run = ixh_run_rps(d)
-    if (d / "ixh_run_get.txt").exists():
+    name = "ixh_run_get.json"
+    try:
+        rep = ixh_run_report(d, name)
+        run = ixh_run_rate(rep, name, "requests")
         r = ratio(run, wrk)
-        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", fmt(run), fmt(wrk), fmt(r, "x"),
-            ">= 0.8x", verdict(r, lambda x: x >= 0.8))
-    else:
-        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", "n/a", fmt(wrk), "n/a", ">= 0.8x",
-            "needs the load engine CLI")
+        row("1", "driver GETs/s, `ixh run --vus` (closed loop, 1 worker) vs wrk -t1", fmt(run),
+            fmt(wrk), fmt(r, "x"), ">= 0.8x",
+            f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.8)}; {ixh_run_health(rep, name)}")
+    except MissingResult as e:
+        missing.append(str(e))
+        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", "MISSING", fmt(wrk), "n/a",
+            ">= 0.8x", "result missing (see stderr)")
 
     # 2. SSE throughput
     wrk_sse = wrk_rps(d, "wrk_sse.txt")
@@ -120,6 +179,19 @@ def main():
     row("2", "SSE events/s parsed, decoded, checked vs wrk moving the bytes",
         fmt(sse.get("events_per_s")), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
         verdict(r, lambda x: x >= 0.9))
+
+    name = "ixh_run_sse.json"
+    try:
+        rep = ixh_run_report(d, name)
+        ev = ixh_run_rate(rep, name, "events")
+        r = ratio(ev, wrk_events)
+        row("2", "SSE events/s, `ixh run --vus 8` (stream checked + GET to compare text) vs wrk",
+            fmt(ev), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
+            f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.9)}; {ixh_run_health(rep, name)}")
+    except MissingResult as e:
+        missing.append(str(e))
+        row("2", "SSE events/s, `ixh run --vus 8` vs wrk", "MISSING", fmt(wrk_events), "n/a",
+            ">= 0.9x", "result missing (see stderr)")
 
     # 3. Driver concurrency
     for name, label in (("ixh_engine_streams.json", "4 KiB curl buffer"),
@@ -135,6 +207,36 @@ def main():
             f"{s.get('peak_live')}/{s.get('streams')} live", "",
             f"{fmt(kib)} KiB/stream", "10,000 live, <= 16 KiB/stream",
             verdict(kib, lambda x: x <= 16 and live_ok))
+
+    name = "ixh_run_streams.json"
+    try:
+        rep = ixh_run_report(d, name)
+        proc = js(d, "ixh_run_streams_proc.json")
+        if not isinstance(proc, dict):
+            raise MissingResult(f"{d / 'ixh_run_streams_proc.json'}: not written")
+        users = field(rep, name, "options", "load", "vus")
+        streams = field(rep, name, "metrics", "stream", "ttfe", "count")
+        pname = "ixh_run_streams_proc.json"
+        live = field(proc, pname, "peak_live")
+        # From the process's first sample: a closed loop sets up every user's handles before the
+        # first connection completes, so a later base would hide part of their cost.
+        base = field(proc, pname, "rss_first_kib")
+        if base is None:
+            raise MissingResult(f"{pname}: the process was never sampled (rss_first_kib)")
+        at_live = per_stream(field(proc, pname, "rss_at_peak_kib"), base, live)
+        at_max = per_stream(field(proc, pname, "rss_max_kib"), base, live)
+        ok = live == users and field(rep, name, "load", "iterations") == users
+        row("3", "`ixh run --vus N --iterations N`, one worker, 15 s trickled streams",
+            f"{live}/{users} live at once", "",
+            f"{fmt(at_max)} KiB/stream at peak RSS ({field(proc, pname, 'live_at_rss_max')} "
+            f"still live), {fmt(at_live)} when all had connected; {streams} streams had an event; "
+            f"{ixh_run_health(rep, name)}", "10,000 live, <= 16 KiB/stream",
+            ixh_run_verdict(rep, name, at_max, lambda x: x <= 16 and ok) +
+            ("" if users >= 10000 else f" (at {users} streams, not 10,000)"))
+    except MissingResult as e:
+        missing.append(str(e))
+        row("3", "`ixh run --vus N --iterations N` live streams", "MISSING", "", "n/a",
+            "10,000 live, <= 16 KiB/stream", "result missing (see stderr)")
 
     # 4. Mock
     m = wrk_rps(d, "wrk_mock_get.txt")
@@ -175,13 +277,19 @@ def main():
     print("| # | measurement | ixh | peer | ratio / figure | target | status |")
     print("|---|---|---|---|---|---|---|")
     for x in rows:
-        print(f"| {x['row']} | {x['measurement']} | {x['ixh']} | {x['peer']} | {x['figure']} | "
-              f"{x['target']} | {x['status']} |")
+        cells = (x["row"], x["measurement"], x["ixh"], x["peer"], x["figure"], x["target"],
+                 x["status"])
+        print("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     print()
     print(f"load before: {load_before}")
     print(f"load after:  {load_after}")
     (d / "results.json").write_text(json.dumps(
-        {"rows": rows, "load_before": load_before, "load_after": load_after}, indent=2))
+        {"rows": rows, "load_before": load_before, "load_after": load_after,
+         "missing": missing}, indent=2))
+    if missing:
+        for m in missing:
+            print(f"report.py: {m}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

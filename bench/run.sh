@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The side-by-side macro benchmark (docs/performance.md). One command:
 #
-#   bash bench/run.sh            # full run, about 4 minutes
-#   bash bench/run.sh --quick    # shorter and smaller, about 1 minute (numbers less stable)
+#   bash bench/run.sh            # full run, about 5 minutes
+#   bash bench/run.sh --quick    # shorter and smaller, about 2 minutes (numbers less stable)
 #
 # Installs its peers from Debian (wrk, nghttp2-client for h2load, nginx-light) when missing and
 # run as root, builds ixh Release into build/release, starts nginx from a config written into a
 # temporary directory (127.0.0.1 on a free port), and runs each pair with both clients pinned to
-# one CPU and the server to another. Prints a table of ratios and writes every raw result to
+# one CPU and the server to another. Rows 1-3 run both the engine alone (ixh_driver_bench) and
+# `ixh run` in load mode (bench/scenarios/load_*.json, closed loop on one worker, every response
+# checked), reading its JSON report. Prints a table of ratios and writes every raw result to
 # out/bench/<UTC time>/ (results.json, table.md, logs). All load goes to 127.0.0.1, every run is
 # bounded in time, and nginx and the mock are stopped on exit.
 #
@@ -91,7 +93,11 @@ wait_port() {
 mkdir -p "$tmp/www" "$tmp/nginx"
 "$bin/ixh_bench_payload" interaction bench.get 256 >"$tmp/www/get.json"
 "$bin/ixh_bench_payload" stream bench.sse 2000 64 >"$tmp/www/stream.sse"
+"$bin/ixh_bench_payload" final bench.sse 2000 64 >"$tmp/www/stream_final.json"
 "$bin/ixh_bench_payload" stream slow 20000 64 >"$tmp/www/slow.sse"
+# The ixh run row of 3: 8 deltas trickled at 256 B/s end after about 15 s.
+"$bin/ixh_bench_payload" stream trickle 8 64 >"$tmp/www/trickle.sse"
+"$bin/ixh_bench_payload" final trickle 8 64 >"$tmp/www/trickle_final.json"
 sse_events=$(grep -c '^event:' "$tmp/www/stream.sse")
 nginx_port=$(free_port)
 # The JSON body goes into a single-quoted nginx string: it holds no quote or backslash.
@@ -137,6 +143,40 @@ http {
       limit_rate_after 0;
       try_files /slow.sse =404;
     }
+    # ixh run adds a suffix to every template (sse.<run>-w0-<n>), so these match by regex and
+    # answer the stream for stream=true and, otherwise, the interaction it ends in (the GET a
+    # stream step makes to compare the text).
+    location ~ ^/v1beta/interactions/sse\.[^/]+\$ {
+      if (\$arg_stream = "true") { rewrite ^ /_bench/sse/stream last; }
+      rewrite ^ /_bench/sse/final last;
+    }
+    location ~ ^/v1beta/interactions/trickle\.[^/]+\$ {
+      if (\$arg_stream = "true") { rewrite ^ /_bench/trickle/stream last; }
+      rewrite ^ /_bench/trickle/final last;
+    }
+    location = /_bench/sse/stream {
+      internal;
+      default_type text/event-stream;
+      try_files /stream.sse =404;
+    }
+    location = /_bench/sse/final {
+      internal;
+      default_type application/json;
+      try_files /stream_final.json =404;
+    }
+    # The same 256 B/s trickle as slow.<id>, but a stream that ends (about 15 s).
+    location = /_bench/trickle/stream {
+      internal;
+      default_type text/event-stream;
+      limit_rate 256;
+      limit_rate_after 0;
+      try_files /trickle.sse =404;
+    }
+    location = /_bench/trickle/final {
+      internal;
+      default_type application/json;
+      try_files /trickle_final.json =404;
+    }
   }
 }
 EOF
@@ -172,6 +212,13 @@ run_driver() {  # name args...
   shift
   "${client[@]}" "$bin/ixh_driver_bench" "$@" >"$out/$name.json" 2>"$out/$name.err" || true
 }
+# The load engine itself: a closed loop of N users on one worker thread, every response checked.
+run_ixh() {  # vus name scenario args...
+  local vus=$1 name=$2 scenario=$3
+  shift 3
+  "${client[@]}" "$bin/ixh" run "$scenario" --target "$nginx_url" --dialect seed --vus "$vus" \
+    --workers 1 --quiet --json "$out/$name.json" "$@" >"$out/$name.txt" 2>&1 || true
+}
 settle() { sleep 1; }
 
 echo "== machine"
@@ -189,23 +236,25 @@ run_driver ixh_engine_get get --url "$nginx_url/v1beta/interactions/bench.get" \
 run_driver ixh_engine_fetch fetch --base "$nginx_url" --id bench.get --inflight "$conns" \
   --duration "$seconds"; settle
 run_h2load h2load_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
-if "$bin/ixh" run --help 2>/dev/null | grep -q -- '--vus'; then
-  "${client[@]}" "$bin/ixh" run bench/scenarios/load_get.json --target "$nginx_url" \
-    --vus "$conns" --duration "${seconds}s" --quiet --json "$out/ixh_run_get.json" \
-    >"$out/ixh_run_get.txt" 2>&1 || true
-  settle
-fi
+run_ixh "$conns" ixh_run_get bench/scenarios/load_get.json --duration "${seconds}s"; settle
 
 echo "== 2. driver SSE throughput: a $sse_events-event seed stream from nginx (8 connections)"
 run_wrk wrk_sse "$nginx_url/v1beta/interactions/bench.sse?stream=true" 8; settle
 run_driver ixh_engine_sse sse --base "$nginx_url" --id bench.sse --inflight 8 \
   --duration "$seconds"; settle
+run_ixh 8 ixh_run_sse bench/scenarios/load_sse.json --duration "${seconds}s"; settle
 
 echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
 run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
   --hold 20 --buffer 4096; settle
 run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
   --hold 20 --buffer 16384; settle
+echo "== 3. the same with ixh run: $driver_streams users each holding one 15-second stream"
+python3 bench/proc_watch.py "$out/ixh_run_streams_proc.json" -- \
+  "${client[@]}" "$bin/ixh" run bench/scenarios/load_trickle.json --target "$nginx_url" \
+  --dialect seed --vus "$driver_streams" --iterations "$driver_streams" --workers 1 --quiet \
+  --json "$out/ixh_run_streams.json" >"$out/ixh_run_streams.txt" 2>&1 || true
+settle
 
 echo "== 4. mock: JSON GETs vs nginx 'return 200' (wrk, $conns connections)"
 start_mock
