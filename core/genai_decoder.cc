@@ -4,8 +4,8 @@
 #include <initializer_list>
 #include <limits>
 
+#include "core/finding_reader.h"
 #include "core/genai_dialect.h"
-#include "core/json_pointer.h"
 #include "core/seed_decoder.h"
 #include "core/wire_time.h"
 
@@ -13,9 +13,7 @@ namespace ixh {
 namespace {
 
 using Json = nlohmann::json;
-using Keys = std::initializer_list<std::string_view>;
 
-constexpr std::size_t kExcerptBytes = 80;
 constexpr std::string_view kTimeFormat = R"(ISO 8601 UTC time like "2026-05-12T18:44:51Z")";
 constexpr std::string_view kStatuses =
     "one of the genai statuses (queued, in_progress, requires_action, completed, failed, "
@@ -60,121 +58,11 @@ constexpr std::string_view kUsageKeys[] = {
     "initial_input_tokens",      "input_tokens_by_modality",    "output_tokens_by_modality",
     "cached_tokens_by_modality", "tool_use_tokens_by_modality", "grounding_tool_count"};
 
-std::string excerpt(std::string_view s) {
-  if (s.size() <= kExcerptBytes) return std::string(s);
-  std::size_t cut = kExcerptBytes;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...";
-}
-
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-std::string quote(std::string_view s) { return excerpt(dump(Json(std::string(s)))); }
-
-std::string describe(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::boolean:
-      return j.get<bool>() ? "true" : "false";
-    case Json::value_t::string:
-      return excerpt(dump(j));
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      return "number " + excerpt(dump(j));
-    case Json::value_t::object:
-      return "an object";
-    case Json::value_t::array:
-      return "an array of " + std::to_string(j.size()) + " items";
-    default:
-      return "an invalid value";
-  }
-}
-
-std::string join(std::string_view prefix, std::string_view key) {
-  return std::string(prefix) + "/" + json_pointer_token(key);
-}
-
-Json parse(std::string_view text) { return Json::parse(text.begin(), text.end(), nullptr, false); }
-
-class Reader {
+// Collects findings for one genai document.
+class Reader : public FindingReader {
  public:
-  explicit Reader(std::vector<DecodeFinding>& findings) : findings_(findings) {}
-
-  void add(std::string pointer, std::string expected, std::string actual) {
-    findings_.push_back({std::move(pointer), std::move(expected), std::move(actual)});
-  }
-
-  void unknown_keys(const Json& obj, std::string_view prefix, Keys allowed) {
-    unknown_keys(obj, prefix, allowed.begin(), allowed.end());
-  }
-  template <std::size_t N>
-  void unknown_keys(const Json& obj, std::string_view prefix,
-                    const std::string_view (&allowed)[N]) {
-    unknown_keys(obj, prefix, allowed, allowed + N);
-  }
-  void unknown_keys(const Json& obj, std::string_view prefix, const std::string_view* first,
-                    const std::string_view* last) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (std::find(first, last, it.key()) == last) {
-        add(join(prefix, it.key()), "only the fields docs/wire-genai.md documents",
-            "unknown field");
-      }
-    }
-  }
-
-  const Json* member(const Json& obj, std::string_view prefix, const char* key, bool required) {
-    const auto it = obj.find(key);
-    if (it != obj.end()) return &*it;
-    if (required) add(join(prefix, key), "field " + quote(key), "missing");
-    return nullptr;
-  }
-
-  const std::string* string_field(const Json& obj, std::string_view prefix, const char* key,
-                                  bool required = true) {
-    const Json* j = member(obj, prefix, key, required);
-    if (j == nullptr) return nullptr;
-    if (!j->is_string()) {
-      add(join(prefix, key), "a string", describe(*j));
-      return nullptr;
-    }
-    return j->get_ptr<const std::string*>();
-  }
-
-  const Json* typed(const Json& obj, std::string_view prefix, const char* key, bool required,
-                    Json::value_t type, const char* what) {
-    const Json* j = member(obj, prefix, key, required);
-    if (j == nullptr) return nullptr;
-    if (j->type() != type) {
-      add(join(prefix, key), what, describe(*j));
-      return nullptr;
-    }
-    return j;
-  }
-
-  std::optional<std::int64_t> count(const Json& obj, std::string_view prefix, const char* key,
-                                    bool required) {
-    const Json* j = member(obj, prefix, key, required);
-    if (j == nullptr) return std::nullopt;
-    const bool fits = j->is_number_unsigned()
-                          ? j->get<std::uint64_t>() <=
-                                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-                          : j->is_number_integer() && j->get<std::int64_t>() >= 0;
-    if (!fits) {
-      add(join(prefix, key), "a non-negative integer", describe(*j));
-      return std::nullopt;
-    }
-    return j->get<std::int64_t>();
-  }
-
-  std::optional<std::int64_t> time_field(const Json& obj, std::string_view prefix, const char* key,
-                                         bool required) {
-    const std::string* s = string_field(obj, prefix, key, required);
-    if (s == nullptr) return std::nullopt;
-    const std::optional<std::int64_t> ms = parse_iso8601_ms(*s);
-    if (!ms) add(join(prefix, key), std::string(kTimeFormat), quote(*s));
-    return ms;
-  }
+  explicit Reader(std::vector<DecodeFinding>& findings)
+      : FindingReader(findings, "docs/wire-genai.md", kTimeFormat) {}
 
   // Reads a status; sets state/valid for the five the model has.
   void status(const Json& obj, std::string_view prefix, State& state, bool& valid) {
@@ -184,12 +72,9 @@ class Reader {
       state = *st;
       valid = true;
     } else if (!is_genai_status(*s)) {
-      add(join(prefix, "status"), std::string(kStatuses), quote(*s));
+      add(pointer_child(prefix, "status"), std::string(kStatuses), finding_quote(*s));
     }
   }
-
- private:
-  std::vector<DecodeFinding>& findings_;
 };
 
 // content[] of a step: blocks {type, ...}; returns the concatenated text of its text blocks.
@@ -201,7 +86,7 @@ std::string decode_content(Reader& r, const Json& step, const std::string& prefi
     const Json& block = (*content)[i];
     const std::string p = prefix + "/content/" + std::to_string(i);
     if (!block.is_object()) {
-      r.add(p, "a content block object {type, ...}", describe(block));
+      r.add(p, "a content block object {type, ...}", describe_json(block));
       continue;
     }
     const std::string* type = r.string_field(block, p, "type");
@@ -220,7 +105,7 @@ void decode_steps(Reader& r, const Json& body, DecodedInteraction& d, bool embed
     const Json& step = (*steps)[i];
     const std::string p = "/steps/" + std::to_string(i);
     if (!step.is_object()) {
-      r.add(p, "a step object {type, ...}", describe(step));
+      r.add(p, "a step object {type, ...}", describe_json(step));
       continue;
     }
     const std::string* type = r.string_field(step, p, "type");
@@ -228,7 +113,7 @@ void decode_steps(Reader& r, const Json& body, DecodedInteraction& d, bool embed
     if (*type == "model_output") {
       text += decode_content(r, step, p);
     } else if (*type == "user_input") {
-      if (i != 0) r.add(p + "/type", "user_input only as the first step", quote(*type));
+      if (i != 0) r.add(p + "/type", "user_input only as the first step", finding_quote(*type));
       decode_content(r, step, p);
     }
     // Other step types (thought, function_call, ...) carry no text the model knows: clients
@@ -242,7 +127,7 @@ void decode_usage(Reader& r, const Json& body, DecodedInteraction& d) {
   if (it == body.end()) return;
   d.has_usage = true;
   if (!it->is_object()) {
-    r.add("/usage", "an object", describe(*it));
+    r.add("/usage", "an object", describe_json(*it));
     return;
   }
   r.unknown_keys(*it, "/usage", kUsageKeys);
@@ -289,7 +174,7 @@ void decode_frame(Reader& r, const Json& data, const std::string& type, DecodedE
     if (type == "interaction.completed") {
       if (in.state_valid && !is_terminal(in.value.state)) {
         r.add("/interaction/status", "a final status (completed, failed, cancelled, ...)",
-              quote(genai_status(in.value.state)));
+              finding_quote(genai_status(in.value.state)));
       }
       ev.interaction = std::move(in);
     }
@@ -347,11 +232,11 @@ void decode_frame(Reader& r, const Json& data, const std::string& type, DecodedE
 }  // namespace
 
 DecodedInteraction decode_genai_interaction(std::string_view json_body) {
-  const Json j = parse(json_body);
+  const Json j = parse_json_lenient(json_body);
   if (j.is_discarded()) {
     DecodedInteraction d;
     d.findings.push_back({"", "a JSON object (the interaction)",
-                          json_body.empty() ? "empty" : "not JSON: " + quote(json_body)});
+                          json_body.empty() ? "empty" : "not JSON: " + finding_quote(json_body)});
     return d;
   }
   return decode_genai_interaction(j);
@@ -361,13 +246,14 @@ DecodedInteraction decode_genai_interaction(const Json& body, bool embedded) {
   DecodedInteraction d;
   Reader r(d.findings);
   if (!body.is_object()) {
-    r.add("", "a JSON object (the interaction)", describe(body));
+    r.add("", "a JSON object (the interaction)", describe_json(body));
     return d;
   }
   r.unknown_keys(body, "", kInteractionKeys);
   if (const std::string* id = r.string_field(body, "", "id")) d.value.id = *id;
   if (const std::string* object = r.string_field(body, "", "object", false)) {
-    if (*object != "interaction") r.add("/object", quote("interaction"), quote(*object));
+    if (*object != "interaction")
+      r.add("/object", finding_quote("interaction"), finding_quote(*object));
   }
   const bool has_agent = body.contains("agent");
   if (const std::string* model = r.string_field(body, "", "model", !has_agent)) {
@@ -385,8 +271,9 @@ DecodedInteraction decode_genai_interaction(const Json& body, bool embedded) {
   }
   if (d.create_time_valid && d.update_time_valid &&
       d.value.update_time_ms < d.value.create_time_ms) {
-    r.add("/updated", "not before created " + quote(format_iso8601_ms(d.value.create_time_ms)),
-          quote(format_iso8601_ms(d.value.update_time_ms)));
+    r.add("/updated",
+          "not before created " + finding_quote(format_iso8601_ms(d.value.create_time_ms)),
+          finding_quote(format_iso8601_ms(d.value.update_time_ms)));
   }
   if (const auto it = body.find("input"); it != body.end()) {
     // A string, a Content, Content[] or Step[]: any of them is the input.
@@ -406,7 +293,7 @@ DecodedEvent decode_genai_event(const SseEvent& raw) {
   Reader r(ev.findings);
   if (!raw.last_event_id.empty()) {
     r.add("", R"(no SSE "id:" line (event ids travel in data.event_id))",
-          "id " + quote(raw.last_event_id));
+          "id " + finding_quote(raw.last_event_id));
   }
   if (const auto lines = std::count(raw.data.begin(), raw.data.end(), '\n'); lines > 0) {
     r.add("", R"(one "data:" line)", std::to_string(lines + 1) + " data lines");
@@ -414,20 +301,22 @@ DecodedEvent decode_genai_event(const SseEvent& raw) {
   if (raw.data == "[DONE]") {
     ev.framing = true;
     ev.end_marker = true;
-    if (raw.type != "done") r.add("", R"(SSE event type "done" for [DONE])", quote(raw.type));
+    if (raw.type != "done")
+      r.add("", R"(SSE event type "done" for [DONE])", finding_quote(raw.type));
     return ev;
   }
-  const Json data = parse(raw.data);
+  const Json data = parse_json_lenient(raw.data);
   if (data.is_discarded() || !data.is_object()) {
     ev.framing = true;
     r.add("", "data: a JSON object",
-          data.is_discarded() ? (raw.data.empty() ? "empty" : "not JSON: " + quote(raw.data))
-                              : describe(data));
+          data.is_discarded()
+              ? (raw.data.empty() ? "empty" : "not JSON: " + finding_quote(raw.data))
+              : describe_json(data));
     return ev;
   }
   const std::string* type = r.string_field(data, "", "event_type");
   if (type != nullptr && raw.type != "message" && raw.type != *type) {
-    r.add("/event_type", quote(raw.type) + " (the SSE event type)", quote(*type));
+    r.add("/event_type", finding_quote(raw.type) + " (the SSE event type)", finding_quote(*type));
   }
   if (const std::string* id = r.string_field(data, "", "event_id")) ev.id = *id;
   decode_frame(r, data, type != nullptr ? *type : raw.type, ev);
@@ -444,7 +333,7 @@ DecodedEvent decode_event(Dialect dialect, const SseEvent& raw) {
 }
 
 std::optional<Dialect> detect_dialect_of_body(std::string_view json_body) {
-  const Json j = parse(json_body);
+  const Json j = parse_json_lenient(json_body);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   // A vote over the fields only one dialect has, so that one renamed field of a broken seed body
   // does not make it genai; a tie is seed.
@@ -466,7 +355,7 @@ Dialect detect_dialect_of_event(const SseEvent& raw) {
       raw.data == "[DONE]") {
     return Dialect::kGenai;
   }
-  const Json j = parse(raw.data);
+  const Json j = parse_json_lenient(raw.data);
   if (j.is_object() && j.contains("event_type")) return Dialect::kGenai;
   return Dialect::kSeed;
 }
