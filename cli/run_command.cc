@@ -7,18 +7,15 @@
 #include <iostream>
 #include <optional>
 #include <random>
-#include <thread>
 
 #include "cli/load_run.h"
+#include "cli/run_target.h"
 #include "cli/scenario_dialect.h"
-#include "cli/signals.h"
-#include "cli/target_url.h"
 #include "core/clock.h"
 #include "core/errors.h"
 #include "core/scenario_loader.h"
 #include "core/wire_time.h"
 #include "harness/runner.h"
-#include "mock_server/mock_server.h"
 #include "reports/console_writer.h"
 #include "reports/json_writer.h"
 
@@ -121,45 +118,22 @@ int RunCommand::run() {
   options.target.api_version = api_version;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 
-  std::optional<mock::MockServer> embedded;
-  std::string target_label;
-  if (target.empty()) {
-    mock::MockOptions mo;
-    mo.seed = seed;
-    mo.time_scale = time_scale;
-    mo.dialect = *told;
-    embedded.emplace(mo, scenarios, clock);
-    std::string error;
-    if (!embedded->start(error)) {
-      std::cerr << "ixh run: the embedded mock could not start: " << error << "\n";
-      return kExitUnreachable;
-    }
-    options.target.base_url = embedded->base_url();
-    target_label = "embedded mock at " + options.target.base_url;
-  } else {
-    const TargetUrl url = parse_target_url(target);
-    options.target.base_url = url.base_url;
-    if (!url.resolve_entry.empty()) options.engine.resolve.push_back(url.resolve_entry);
-    target_label = url.base_url;
+  RunTarget run_target;
+  if (!run_target.open(*this, scenarios, told.value_or(Dialect::kSeed), clock)) {
+    return kExitUnreachable;
   }
+  options.target.base_url = run_target.base_url();
+  for (const std::string& entry : run_target.resolve()) options.engine.resolve.push_back(entry);
+  const std::string& target_label = run_target.label();
 
   // SIGINT or SIGTERM stops the run; the report still gets written, marked partial.
   std::atomic<bool> stop{false};
-  std::atomic<bool> done{false};
-  std::thread signals([&] {
-    while (!done.load()) {
-      if (poll_stop_signal(200)) {
-        stop = true;
-        return;
-      }
-    }
-  });
+  StopSignalWatch signals(stop);
 
   const std::int64_t started_ms = unix_now_ms();
   RunReport report = run_conformance(scenarios, options, clock, stop);
-  done = true;
-  signals.join();
-  if (embedded) embedded->stop();
+  signals.finish();
+  run_target.stop();
 
   report.ixh_version = IXH_VERSION;
   report.started_at = format_iso8601_ms(started_ms);
