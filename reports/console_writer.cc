@@ -381,6 +381,11 @@ class Printer {
     } else {
       line += Plural(s.scenarios, "scenario", "scenarios") + ", " +
               Plural(s.checks_passed, "check", "checks") + " passed";
+      // A load run tallies each check once per step; say how often each was evaluated.
+      if (r.load) {
+        line += " over " + Plural(r.load->iterations, "iteration", "iterations") + " (" +
+                std::to_string(r.counters.checks_passed) + " evaluations)";
+      }
     }
     std::uint64_t thresholds_failed = 0;
     if (r.load) {

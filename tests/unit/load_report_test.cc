@@ -104,5 +104,20 @@ TEST(LoadReportTest, ConsoleShowsTheLoadAndEachThreshold) {
   EXPECT_THAT(text, HasSubstr("1 of 2 thresholds failed"));
 }
 
+TEST(LoadReportTest, VerdictSaysHowOftenEachCheckWasEvaluated) {
+  RunReport r = LoadRunReport();
+  for (ScenarioReport& scenario : r.scenarios) {
+    for (StepReport& step : scenario.steps) {
+      for (CheckRecord& check : step.checks) check.passed = true;
+    }
+  }
+  r.load->thresholds.clear();
+  r.counters.checks_passed = 4631;
+  r.exit_code = 0;
+  std::ostringstream out;
+  ConsoleWriter(false, false).write(r, out);
+  EXPECT_THAT(out.str(), HasSubstr("checks passed over 597 iterations (4631 evaluations)"));
+}
+
 }  // namespace
 }  // namespace ixh::testing
