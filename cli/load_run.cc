@@ -5,7 +5,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <random>
 #include <set>
 
 #include "cli/load_progress.h"
@@ -22,20 +21,6 @@
 
 namespace ixh::cli {
 namespace {
-
-std::string make_run_id() {
-  std::random_device rd;
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id = "l";
-  for (int i = 0; i < 6; ++i) id += kAlphabet[rd() % (sizeof kAlphabet - 1)];
-  return id;
-}
-
-bool unreachable(const RunReport& report) {
-  const auto it = report.counters.errors.find("connect");
-  return report.counters.requests > 0 && it != report.counters.errors.end() &&
-         it->second == report.counters.requests;
-}
 
 // The files the mixes name, loaded with the given paths as one set (so the cross-file rules
 // hold across all of them).
@@ -80,7 +65,7 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios,
   scenarios = with_mixes(cmd.paths, std::move(scenarios), told);
   const ResolvedLoad resolved = resolve_load(cmd.load, scenarios, cmd.workers, cmd.seed);
   LoadOptions options = resolved.options;
-  options.run_id = make_run_id();
+  options.run_id = make_run_id('l');
   options.target.api_version = cmd.api_version;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 

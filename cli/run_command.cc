@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <random>
 
 #include "cli/load_run.h"
 #include "cli/run_target.h"
@@ -32,21 +31,6 @@ std::vector<std::string> read_ids(const std::string& file) {
     if (!line.empty() && line.front() != '#') ids.push_back(line);
   }
   return ids;
-}
-
-std::string make_run_id() {
-  std::random_device rd;
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id = "r";
-  for (int i = 0; i < 6; ++i) id += kAlphabet[rd() % (sizeof kAlphabet - 1)];
-  return id;
-}
-
-// Every request failed to connect: the target is not there (exit 3), rather than wrong (exit 1).
-bool unreachable(const RunReport& report) {
-  const auto it = report.counters.errors.find("connect");
-  return report.counters.requests > 0 && it != report.counters.errors.end() &&
-         it->second == report.counters.requests;
 }
 
 }  // namespace
@@ -110,7 +94,7 @@ int RunCommand::run() {
   SteadyClock clock;
   RunOptions options;
   options.workers = workers;
-  options.run_id = make_run_id();
+  options.run_id = make_run_id('r');
   options.ids = ids;
   options.probes = !no_probes;
   options.stream_timeout_ms = stream_timeout_ms;

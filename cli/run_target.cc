@@ -1,12 +1,27 @@
 #include "cli/run_target.h"
 
 #include <iostream>
+#include <random>
 
 #include "cli/run_command.h"
 #include "cli/signals.h"
 #include "cli/target_url.h"
 
 namespace ixh::cli {
+
+std::string make_run_id(char prefix) {
+  std::random_device rd;
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id(1, prefix);
+  for (int i = 0; i < 6; ++i) id += kAlphabet[rd() % (sizeof kAlphabet - 1)];
+  return id;
+}
+
+bool unreachable(const RunReport& report) {
+  const auto it = report.counters.errors.find("connect");
+  return report.counters.requests > 0 && it != report.counters.errors.end() &&
+         it->second == report.counters.requests;
+}
 
 bool RunTarget::open(const RunCommand& cmd, const std::vector<Scenario>& scenarios,
                      Dialect mock_dialect, const Clock& clock) {

@@ -10,10 +10,18 @@
 #include "core/dialect.h"
 #include "core/scenario.h"
 #include "mock_server/mock_server.h"
+#include "reports/run_report.h"
 
 namespace ixh::cli {
 
 struct RunCommand;
+
+// A fresh id for one run: `prefix` and six random characters. Instances the run drives are named
+// `template.<run id>-<user>`, so runs sharing one mock never share an instance. Main thread.
+std::string make_run_id(char prefix);
+
+// Every request failed to connect: the target is not there (exit 3), rather than wrong (exit 1).
+bool unreachable(const RunReport& report);
 
 // Where `ixh run` sends its requests: the embedded mock on an ephemeral port, or --target.
 // RunCommand::run and run_load_command open it on the main thread before any worker starts and
