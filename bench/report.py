@@ -135,7 +135,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--sse-events", type=int, required=True)
+    ap.add_argument("--rows", default="1,2,3,4,5", help="the rows bench/run.sh ran, e.g. 4,5")
     a = ap.parse_args()
+    wanted = set(a.rows.split(","))
     d = pathlib.Path(a.dir)
     rows = []
     missing = []
@@ -144,136 +146,143 @@ def main():
         rows.append({"row": num, "measurement": what, "ixh": ixh, "peer": peer,
                      "figure": figure, "target": target, "status": status})
 
-    # 1. Driver capacity
-    wrk = wrk_rps(d, "wrk_get.txt")
-    eng = js(d, "ixh_engine_get.json") or {}
-    fetch = js(d, "ixh_engine_fetch.json") or {}
-    h2 = h2load_rps(d, "h2load_get.txt")
-    r = ratio(eng.get("requests_per_s"), wrk)
-    row("1", "driver GETs/s, engine (ixh_driver_bench get) vs wrk -t1",
-        fmt(eng.get("requests_per_s")), fmt(wrk), fmt(r, "x"), ">= 0.8x",
-        verdict(r, lambda x: x >= 0.8))
-    r = ratio(fetch.get("requests_per_s"), wrk)
-    row("1", "driver GETs/s decoded + all checks (GetFetch) vs wrk -t1",
-        fmt(fetch.get("requests_per_s")), fmt(wrk), fmt(r, "x"), "(info)",
-        f"{fetch.get('checks_failed', 'n/a')} failed checks")
-    row("1", "h2load --h1 -t1 vs wrk -t1", fmt(h2), fmt(wrk), fmt(ratio(h2, wrk), "x"), "(info)", "")
-    name = "ixh_run_get.json"
-    try:
-        rep = ixh_run_report(d, name)
-        run = ixh_run_rate(rep, name, "requests")
-        r = ratio(run, wrk)
-        row("1", "driver GETs/s, `ixh run --vus` (closed loop, 1 worker) vs wrk -t1", fmt(run),
-            fmt(wrk), fmt(r, "x"), ">= 0.8x",
-            f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.8)}; {ixh_run_health(rep, name)}")
-    except MissingResult as e:
-        missing.append(str(e))
-        row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", "MISSING", fmt(wrk), "n/a",
-            ">= 0.8x", "result missing (see stderr)")
+    if "1" in wanted:
+        # 1. Driver capacity
+        wrk = wrk_rps(d, "wrk_get.txt")
+        eng = js(d, "ixh_engine_get.json") or {}
+        fetch = js(d, "ixh_engine_fetch.json") or {}
+        h2 = h2load_rps(d, "h2load_get.txt")
+        r = ratio(eng.get("requests_per_s"), wrk)
+        row("1", "driver GETs/s, engine (ixh_driver_bench get) vs wrk -t1",
+            fmt(eng.get("requests_per_s")), fmt(wrk), fmt(r, "x"), ">= 0.8x",
+            verdict(r, lambda x: x >= 0.8))
+        r = ratio(fetch.get("requests_per_s"), wrk)
+        row("1", "driver GETs/s decoded + all checks (GetFetch) vs wrk -t1",
+            fmt(fetch.get("requests_per_s")), fmt(wrk), fmt(r, "x"), "(info)",
+            f"{fetch.get('checks_failed', 'n/a')} failed checks")
+        row("1", "h2load --h1 -t1 vs wrk -t1", fmt(h2), fmt(wrk), fmt(ratio(h2, wrk), "x"), "(info)", "")
+        name = "ixh_run_get.json"
+        try:
+            rep = ixh_run_report(d, name)
+            run = ixh_run_rate(rep, name, "requests")
+            r = ratio(run, wrk)
+            row("1", "driver GETs/s, `ixh run --vus` (closed loop, 1 worker) vs wrk -t1", fmt(run),
+                fmt(wrk), fmt(r, "x"), ">= 0.8x",
+                f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.8)}; {ixh_run_health(rep, name)}")
+        except MissingResult as e:
+            missing.append(str(e))
+            row("1", "driver GETs/s, `ixh run --vus` vs wrk -t1", "MISSING", fmt(wrk), "n/a",
+                ">= 0.8x", "result missing (see stderr)")
 
-    # 2. SSE throughput
-    wrk_sse = wrk_rps(d, "wrk_sse.txt")
-    wrk_events = wrk_sse * a.sse_events if wrk_sse else None
-    sse = js(d, "ixh_engine_sse.json") or {}
-    r = ratio(sse.get("events_per_s"), wrk_events)
-    row("2", "SSE events/s parsed, decoded, checked vs wrk moving the bytes",
-        fmt(sse.get("events_per_s")), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
-        verdict(r, lambda x: x >= 0.9))
+    if "2" in wanted:
+        # 2. SSE throughput
+        wrk_sse = wrk_rps(d, "wrk_sse.txt")
+        wrk_events = wrk_sse * a.sse_events if wrk_sse else None
+        sse = js(d, "ixh_engine_sse.json") or {}
+        r = ratio(sse.get("events_per_s"), wrk_events)
+        row("2", "SSE events/s parsed, decoded, checked vs wrk moving the bytes",
+            fmt(sse.get("events_per_s")), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
+            verdict(r, lambda x: x >= 0.9))
 
-    name = "ixh_run_sse.json"
-    try:
-        rep = ixh_run_report(d, name)
-        ev = ixh_run_rate(rep, name, "events")
-        r = ratio(ev, wrk_events)
-        row("2", "SSE events/s, `ixh run --vus 8` (stream checked + GET to compare text) vs wrk",
-            fmt(ev), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
-            f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.9)}; {ixh_run_health(rep, name)}")
-    except MissingResult as e:
-        missing.append(str(e))
-        row("2", "SSE events/s, `ixh run --vus 8` vs wrk", "MISSING", fmt(wrk_events), "n/a",
-            ">= 0.9x", "result missing (see stderr)")
+        name = "ixh_run_sse.json"
+        try:
+            rep = ixh_run_report(d, name)
+            ev = ixh_run_rate(rep, name, "events")
+            r = ratio(ev, wrk_events)
+            row("2", "SSE events/s, `ixh run --vus 8` (stream checked + GET to compare text) vs wrk",
+                fmt(ev), fmt(wrk_events), fmt(r, "x"), ">= 0.9x",
+                f"{ixh_run_verdict(rep, name, r, lambda x: x >= 0.9)}; {ixh_run_health(rep, name)}")
+        except MissingResult as e:
+            missing.append(str(e))
+            row("2", "SSE events/s, `ixh run --vus 8` vs wrk", "MISSING", fmt(wrk_events), "n/a",
+                ">= 0.9x", "result missing (see stderr)")
 
-    # 3. Driver concurrency
-    for name, label in (("ixh_engine_streams.json", "4 KiB curl buffer"),
-                        ("ixh_engine_streams_16k.json", "16 KiB curl buffer")):
-        s = js(d, name)
-        if not s:
-            row("3", f"driver live streams, one thread ({label})", "n/a", "", "n/a",
-                "<= 16 KiB/stream", "not measured")
-            continue
-        kib = s.get("driver_kib_per_stream")
-        live_ok = s.get("peak_live") == s.get("streams")
-        row("3", f"driver live streams, one thread ({label})",
-            f"{s.get('peak_live')}/{s.get('streams')} live", "",
-            f"{fmt(kib)} KiB/stream", "10,000 live, <= 16 KiB/stream",
-            verdict(kib, lambda x: x <= 16 and live_ok))
+    if "3" in wanted:
+        # 3. Driver concurrency
+        for name, label in (("ixh_engine_streams.json", "4 KiB curl buffer"),
+                            ("ixh_engine_streams_16k.json", "16 KiB curl buffer")):
+            s = js(d, name)
+            if not s:
+                row("3", f"driver live streams, one thread ({label})", "n/a", "", "n/a",
+                    "<= 16 KiB/stream", "not measured")
+                continue
+            kib = s.get("driver_kib_per_stream")
+            live_ok = s.get("peak_live") == s.get("streams")
+            row("3", f"driver live streams, one thread ({label})",
+                f"{s.get('peak_live')}/{s.get('streams')} live", "",
+                f"{fmt(kib)} KiB/stream", "10,000 live, <= 16 KiB/stream",
+                verdict(kib, lambda x: x <= 16 and live_ok))
 
-    name = "ixh_run_streams.json"
-    try:
-        rep = ixh_run_report(d, name)
-        proc = js(d, "ixh_run_streams_proc.json")
-        if not isinstance(proc, dict):
-            raise MissingResult(f"{d / 'ixh_run_streams_proc.json'}: not written")
-        users = field(rep, name, "options", "load", "vus")
-        streams = field(rep, name, "metrics", "stream", "ttfe", "count")
-        pname = "ixh_run_streams_proc.json"
-        live = field(proc, pname, "peak_live")
-        # From the process's first sample: a closed loop sets up every user's handles before the
-        # first connection completes, so a later base would hide part of their cost.
-        base = field(proc, pname, "rss_first_kib")
-        if base is None:
-            raise MissingResult(f"{pname}: the process was never sampled (rss_first_kib)")
-        at_live = per_stream(field(proc, pname, "rss_at_peak_kib"), base, live)
-        at_max = per_stream(field(proc, pname, "rss_max_kib"), base, live)
-        ok = live == users and field(rep, name, "load", "iterations") == users
-        row("3", "`ixh run --vus N --iterations N`, one worker, 15 s trickled streams",
-            f"{live}/{users} live at once", "",
-            f"{fmt(at_max)} KiB/stream at peak RSS ({field(proc, pname, 'live_at_rss_max')} "
-            f"still live), {fmt(at_live)} when all had connected; {streams} streams had an event; "
-            f"{ixh_run_health(rep, name)}", "10,000 live, <= 16 KiB/stream",
-            ixh_run_verdict(rep, name, at_max, lambda x: x <= 16 and ok) +
-            ("" if users >= 10000 else f" (at {users} streams, not 10,000)"))
-    except MissingResult as e:
-        missing.append(str(e))
-        row("3", "`ixh run --vus N --iterations N` live streams", "MISSING", "", "n/a",
-            "10,000 live, <= 16 KiB/stream", "result missing (see stderr)")
+        name = "ixh_run_streams.json"
+        try:
+            rep = ixh_run_report(d, name)
+            proc = js(d, "ixh_run_streams_proc.json")
+            if not isinstance(proc, dict):
+                raise MissingResult(f"{d / 'ixh_run_streams_proc.json'}: not written")
+            users = field(rep, name, "options", "load", "vus")
+            streams = field(rep, name, "metrics", "stream", "ttfe", "count")
+            pname = "ixh_run_streams_proc.json"
+            live = field(proc, pname, "peak_live")
+            # From the process's first sample: a closed loop sets up every user's handles before the
+            # first connection completes, so a later base would hide part of their cost.
+            base = field(proc, pname, "rss_first_kib")
+            if base is None:
+                raise MissingResult(f"{pname}: the process was never sampled (rss_first_kib)")
+            at_live = per_stream(field(proc, pname, "rss_at_peak_kib"), base, live)
+            at_max = per_stream(field(proc, pname, "rss_max_kib"), base, live)
+            ok = live == users and field(rep, name, "load", "iterations") == users
+            row("3", "`ixh run --vus N --iterations N`, one worker, 15 s trickled streams",
+                f"{live}/{users} live at once", "",
+                f"{fmt(at_max)} KiB/stream at peak RSS ({field(proc, pname, 'live_at_rss_max')} "
+                f"still live), {fmt(at_live)} when all had connected; {streams} streams had an event; "
+                f"{ixh_run_health(rep, name)}", "10,000 live, <= 16 KiB/stream",
+                ixh_run_verdict(rep, name, at_max, lambda x: x <= 16 and ok) +
+                ("" if users >= 10000 else f" (at {users} streams, not 10,000)"))
+        except MissingResult as e:
+            missing.append(str(e))
+            row("3", "`ixh run --vus N --iterations N` live streams", "MISSING", "", "n/a",
+                "10,000 live, <= 16 KiB/stream", "result missing (see stderr)")
 
-    # 4. Mock
-    m = wrk_rps(d, "wrk_mock_get.txt")
-    n = wrk_rps(d, "wrk_nginx_get.txt")
-    r = ratio(m, n)
-    row("4", "mock JSON GETs/s vs nginx return 200 (wrk -t1)", fmt(m), fmt(n), fmt(r, "x"),
-        ">= 0.5x", verdict(r, lambda x: x >= 0.5) +
-        (f" ({wrk_errors(d, 'wrk_mock_get.txt')} errors)" if wrk_errors(d, "wrk_mock_get.txt") else ""))
-    s = js(d, "mock_streams.json")
-    if s:
-        late = (s.get("lateness_ms") or {}).get("p99")
-        kib = s.get("server_kib_per_stream")
-        ok_all = s.get("complete") == s.get("streams")
-        row("4", "mock concurrent live streams, all complete",
-            f"{s.get('complete')}/{s.get('streams')} complete, peak {s.get('peak_live')} live",
-            "", f"ttfe p99 {fmt((s.get('ttfe_ms') or {}).get('p99'))} ms", ">= 5,000",
-            verdict(s.get("peak_live"), lambda x: x >= 5000 and ok_all))
-        row("4", "mock event lateness vs script, p99", fmt(late, " ms"), "",
-            f"p50 {fmt((s.get('lateness_ms') or {}).get('p50'))} ms, max "
-            f"{fmt((s.get('lateness_ms') or {}).get('max'))} ms", "<= 20 ms",
-            verdict(late, lambda x: x <= 20))
-        row("4", "mock memory per live stream", fmt(kib, " KiB"), "",
-            f"RSS {fmt(s.get('server_rss_kib_base'))} -> {fmt(s.get('server_rss_kib_live'))} KiB",
-            "<= 40 KiB", verdict(kib, lambda x: x <= 40))
-    # 5. Fidelity
-    f = js(d, "fidelity.json")
-    if f:
-        g = f.get("gap_abs_error_ms") or {}
-        row("5", f"10 ms gaps at {f.get('streams')} streams: median |error|", fmt(g.get("p50"), " ms"),
-            "", f"{f.get('complete')}/{f.get('streams')} complete", "<= 0.2 ms",
-            verdict(g.get("p50"), lambda x: x <= 0.2))
-        row("5", "10 ms gaps: p99 |error|", fmt(g.get("p99"), " ms"), "",
-            f"lateness p99 {fmt((f.get('lateness_ms') or {}).get('p99'))} ms", "<= 2 ms",
-            verdict(g.get("p99"), lambda x: x <= 2))
+    if "4" in wanted:
+        # 4. Mock
+        m = wrk_rps(d, "wrk_mock_get.txt")
+        n = wrk_rps(d, "wrk_nginx_get.txt")
+        r = ratio(m, n)
+        row("4", "mock JSON GETs/s vs nginx return 200 (wrk -t1)", fmt(m), fmt(n), fmt(r, "x"),
+            ">= 0.5x", verdict(r, lambda x: x >= 0.5) +
+            (f" ({wrk_errors(d, 'wrk_mock_get.txt')} errors)" if wrk_errors(d, "wrk_mock_get.txt") else ""))
+        s = js(d, "mock_streams.json")
+        if s:
+            late = (s.get("lateness_ms") or {}).get("p99")
+            kib = s.get("server_kib_per_stream")
+            ok_all = s.get("complete") == s.get("streams")
+            row("4", "mock concurrent live streams, all complete",
+                f"{s.get('complete')}/{s.get('streams')} complete, peak {s.get('peak_live')} live",
+                "", f"ttfe p99 {fmt((s.get('ttfe_ms') or {}).get('p99'))} ms", ">= 5,000",
+                verdict(s.get("peak_live"), lambda x: x >= 5000 and ok_all))
+            row("4", "mock event lateness vs script, p99", fmt(late, " ms"), "",
+                f"p50 {fmt((s.get('lateness_ms') or {}).get('p50'))} ms, max "
+                f"{fmt((s.get('lateness_ms') or {}).get('max'))} ms", "<= 20 ms",
+                verdict(late, lambda x: x <= 20))
+            row("4", "mock memory per live stream", fmt(kib, " KiB"), "",
+                f"RSS {fmt(s.get('server_rss_kib_base'))} -> {fmt(s.get('server_rss_kib_live'))} KiB",
+                "<= 40 KiB", verdict(kib, lambda x: x <= 40))
 
-    load_before = read(d, "load_before.txt").strip()
-    load_after = read(d, "load_after.txt").strip()
+    if "5" in wanted:
+        # 5. Fidelity
+        f = js(d, "fidelity.json")
+        if f:
+            g = f.get("gap_abs_error_ms") or {}
+            row("5", f"10 ms gaps at {f.get('streams')} streams: median |error|", fmt(g.get("p50"), " ms"),
+                "", f"{f.get('complete')}/{f.get('streams')} complete", "<= 0.2 ms",
+                verdict(g.get("p50"), lambda x: x <= 0.2))
+            row("5", "10 ms gaps: p99 |error|", fmt(g.get("p99"), " ms"), "",
+                f"lateness p99 {fmt((f.get('lateness_ms') or {}).get('p99'))} ms", "<= 2 ms",
+                verdict(g.get("p99"), lambda x: x <= 2))
+
+        load_before = read(d, "load_before.txt").strip()
+        load_after = read(d, "load_after.txt").strip()
+
     print("| # | measurement | ixh | peer | ratio / figure | target | status |")
     print("|---|---|---|---|---|---|---|")
     for x in rows:

@@ -14,7 +14,8 @@
 # bounded in time, and nginx and the mock are stopped on exit.
 #
 # Environment: IXH_BENCH_SECONDS (10), IXH_BENCH_CONNS (50), IXH_BENCH_STREAMS (10000),
-# IXH_BENCH_MOCK_STREAMS (5000), IXH_BENCH_FIDELITY_STREAMS (1000), IXH_BENCH_NO_INSTALL=1.
+# IXH_BENCH_MOCK_STREAMS (5000), IXH_BENCH_FIDELITY_STREAMS (1000), IXH_BENCH_NO_INSTALL=1,
+# IXH_BENCH_ROWS (e.g. "4,5": run only those rows; default all five).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,6 +25,8 @@ conns=${IXH_BENCH_CONNS:-50}
 driver_streams=${IXH_BENCH_STREAMS:-10000}
 mock_streams=${IXH_BENCH_MOCK_STREAMS:-5000}
 fidelity_streams=${IXH_BENCH_FIDELITY_STREAMS:-1000}
+rows=",${IXH_BENCH_ROWS:-1,2,3,4,5},"
+want() { [[ "$rows" == *",$1,"* ]]; }
 if [[ "${1:-}" == "--quick" ]]; then
   seconds=3
   driver_streams=${IXH_BENCH_STREAMS:-2000}
@@ -229,48 +232,58 @@ echo "== machine"
 } | tee "$out/machine.txt"
 uptime >"$out/load_before.txt"
 
-echo "== 1. driver capacity: GETs of nginx 'return 200' ($conns connections, ${seconds}s each)"
-run_wrk wrk_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
-run_driver ixh_engine_get get --url "$nginx_url/v1beta/interactions/bench.get" \
-  --inflight "$conns" --duration "$seconds"; settle
-run_driver ixh_engine_fetch fetch --base "$nginx_url" --id bench.get --inflight "$conns" \
-  --duration "$seconds"; settle
-run_h2load h2load_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
-run_ixh "$conns" ixh_run_get bench/scenarios/load_get.json --duration "${seconds}s"; settle
+if want 1; then
+  echo "== 1. driver capacity: GETs of nginx 'return 200' ($conns connections, ${seconds}s each)"
+  run_wrk wrk_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+  run_driver ixh_engine_get get --url "$nginx_url/v1beta/interactions/bench.get" \
+    --inflight "$conns" --duration "$seconds"; settle
+  run_driver ixh_engine_fetch fetch --base "$nginx_url" --id bench.get --inflight "$conns" \
+    --duration "$seconds"; settle
+  run_h2load h2load_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+  run_ixh "$conns" ixh_run_get bench/scenarios/load_get.json --duration "${seconds}s"; settle
+fi
 
-echo "== 2. driver SSE throughput: a $sse_events-event seed stream from nginx (8 connections)"
-run_wrk wrk_sse "$nginx_url/v1beta/interactions/bench.sse?stream=true" 8; settle
-run_driver ixh_engine_sse sse --base "$nginx_url" --id bench.sse --inflight 8 \
-  --duration "$seconds"; settle
-run_ixh 8 ixh_run_sse bench/scenarios/load_sse.json --duration "${seconds}s"; settle
+if want 2; then
+  echo "== 2. driver SSE throughput: a $sse_events-event seed stream from nginx (8 connections)"
+  run_wrk wrk_sse "$nginx_url/v1beta/interactions/bench.sse?stream=true" 8; settle
+  run_driver ixh_engine_sse sse --base "$nginx_url" --id bench.sse --inflight 8 \
+    --duration "$seconds"; settle
+  run_ixh 8 ixh_run_sse bench/scenarios/load_sse.json --duration "${seconds}s"; settle
+fi
 
-echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
-run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
-  --hold 20 --buffer 4096; settle
-run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
-  --hold 20 --buffer 16384; settle
-echo "== 3. the same with ixh run: $driver_streams users each holding one 15-second stream"
-python3 bench/proc_watch.py "$out/ixh_run_streams_proc.json" -- \
-  "${client[@]}" "$bin/ixh" run bench/scenarios/load_trickle.json --target "$nginx_url" \
-  --dialect seed --vus "$driver_streams" --iterations "$driver_streams" --workers 1 --quiet \
-  --json "$out/ixh_run_streams.json" >"$out/ixh_run_streams.txt" 2>&1 || true
-settle
+if want 3; then
+  echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
+  run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
+    --hold 20 --buffer 4096; settle
+  run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
+    --hold 20 --buffer 16384; settle
+  echo "== 3. the same with ixh run: $driver_streams users each holding one 15-second stream"
+  python3 bench/proc_watch.py "$out/ixh_run_streams_proc.json" -- \
+    "${client[@]}" "$bin/ixh" run bench/scenarios/load_trickle.json --target "$nginx_url" \
+    --dialect seed --vus "$driver_streams" --iterations "$driver_streams" --workers 1 --quiet \
+    --json "$out/ixh_run_streams.json" >"$out/ixh_run_streams.txt" 2>&1 || true
+  settle
+fi
 
-echo "== 4. mock: JSON GETs vs nginx 'return 200' (wrk, $conns connections)"
-start_mock
-run_wrk wrk_mock_get "$mock_url/v1beta/interactions/get.w" "$conns"; settle
-run_wrk wrk_nginx_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
-echo "== 4. mock: $mock_streams concurrent 10-second streams, 100 ms gaps"
-run_driver mock_streams streams --base "$mock_url" --id live --count "$mock_streams" \
-  --hold 60 --gap-ms 100 --buffer 4096 --server-pid "$mock_pid"
-stop_mock; settle
+if want 4; then
+  echo "== 4. mock: JSON GETs vs nginx 'return 200' (wrk, $conns connections)"
+  start_mock
+  run_wrk wrk_mock_get "$mock_url/v1beta/interactions/get.w" "$conns"; settle
+  run_wrk wrk_nginx_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+  echo "== 4. mock: $mock_streams concurrent 10-second streams, 100 ms gaps"
+  run_driver mock_streams streams --base "$mock_url" --id live --count "$mock_streams" \
+    --hold 60 --gap-ms 100 --buffer 4096 --server-pid "$mock_pid"
+  stop_mock; settle
+fi
 
-echo "== 5. timing fidelity: $fidelity_streams streams with 10 ms gaps"
-start_mock
-run_driver fidelity streams --base "$mock_url" --id fine --count "$fidelity_streams" \
-  --hold 60 --gap-ms 10 --buffer 4096 --server-pid "$mock_pid"
-stop_mock
+if want 5; then
+  echo "== 5. timing fidelity: $fidelity_streams streams with 10 ms gaps"
+  start_mock
+  run_driver fidelity streams --base "$mock_url" --id fine --count "$fidelity_streams" \
+    --hold 60 --gap-ms 10 --buffer 4096 --server-pid "$mock_pid"
+  stop_mock
+fi
 
 uptime >"$out/load_after.txt"
-python3 bench/report.py "$out" --sse-events "$sse_events" | tee "$out/table.md"
+python3 bench/report.py "$out" --sse-events "$sse_events" --rows "${rows//[^0-9,]/}" | tee "$out/table.md"
 echo "raw results: $out"
