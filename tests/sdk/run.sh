@@ -7,8 +7,10 @@
 # Versions: IXH_GENAI_SDK_VERSIONS (default "2.0.0 2.32.0 3.3.0": the first steps-schema release
 # (the older Stainless-generated client, which sends Accept: application/json on streams), the
 # newest 2.x, which npm picks on Node 20, and the newest 3.x, which declares node>=22 but runs on
-# Node 18 and 20). Exits 77 (ctest: skipped)
-# when node or npm is missing; every step is bounded by a timeout.
+# Node 18 and 20). Exits 77 (ctest: skipped) when node or npm is missing, or when the npm registry
+# cannot be reached at all (a bounded `npm ping` that fails with a network error: no route, no
+# name, refused, timed out); any other failure, a registry that answers but will not install the
+# SDK included, exits 1. Every step is bounded by a timeout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -26,6 +28,27 @@ if [[ ! -x $ixh ]]; then
   exit 1
 fi
 ixh=$(realpath "$ixh")
+
+# Is the registry there at all? Only a network-level failure means "cannot run here"; a registry
+# that answers, even with an error, goes on to the install and fails the test if that fails.
+registry=$(npm config get registry 2>/dev/null || echo "the npm registry")
+set +e
+ping_out=$(timeout 30 npm ping --fetch-retries=0 --fetch-timeout=10000 2>&1)
+ping_rc=$?
+set -e
+if ((ping_rc != 0)); then
+  code=$(sed -n 's/^npm \(ERR!\|error\) code \([A-Z_0-9]*\).*/\2/p' <<<"$ping_out" | head -n 1)
+  case "$ping_rc:$code" in
+    124:* | *:ECONNREFUSED | *:ENOTFOUND | *:EAI_AGAIN | *:ETIMEDOUT | *:ECONNRESET | \
+      *:ENETUNREACH | *:EHOSTUNREACH | *:ERR_SOCKET_TIMEOUT)
+      echo "SKIP: $registry is unreachable (npm ping: ${code:-no answer within 30 s});" \
+        "the SDK test needs it to install @google/genai"
+      exit 77
+      ;;
+  esac
+  echo "npm ping of $registry failed (${code:-exit $ping_rc}) but the registry answered;" \
+    "trying the install anyway"
+fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ixh-genai-sdk.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
