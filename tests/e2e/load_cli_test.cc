@@ -32,16 +32,6 @@ constexpr char kLoadScenario[] = R"({
   "load": {"vus": 4, "duration_ms": 60000}
 })";
 
-bool sigint_blocked(pid_t pid) {
-  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
-  for (const std::string& line : lines_of(status)) {
-    if (line.rfind("SigBlk:", 0) != 0) continue;
-    const unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
-    return (mask & (1ull << (SIGINT - 1))) != 0;
-  }
-  return false;
-}
-
 TEST(LoadCliTest, ShortClosedRunPassesThresholdsAndWritesTheSeries) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
@@ -117,9 +107,7 @@ TEST(LoadCliTest, SigintDrainsAndWritesAPartialReport) {
   const std::string report = tmp.file("run.json");
   Process run({"run", file, "--grace", "2s", "--json", report});
   ASSERT_TRUE(run.spawned());
-  const auto deadline = SteadyClock::now() + Millis(5000);
-  while (!sigint_blocked(run.pid()) && SteadyClock::now() < deadline) run.pump(Millis(5));
-  ASSERT_TRUE(sigint_blocked(run.pid()));
+  ASSERT_TRUE(wait_sigint_blocked(run));
   run.pump(Millis(1500));
   run.signal(SIGINT);
   // A 60-second run: ending within 10 s means it stopped on the signal (2 s grace at most).

@@ -312,6 +312,28 @@ inline std::vector<std::string> lines_of(std::string_view text) {
   return lines;
 }
 
+// Whether `pid` blocks SIGINT (its SigBlk mask in /proc): ixh's main blocks it for sigwait before
+// it starts a run, so a SIGINT sent earlier would kill the process outright.
+inline bool sigint_blocked(pid_t pid) {
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  for (const std::string& line : lines_of(status)) {
+    if (line.rfind("SigBlk:", 0) != 0) continue;
+    const unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
+    return (mask & (1ull << (SIGINT - 1))) != 0;
+  }
+  return false;
+}
+
+// Pumps `process` until it blocks SIGINT (true) or `timeout` passes (false), so a test's SIGINT
+// reaches the run's own handling.
+inline bool wait_sigint_blocked(Process& process, Millis timeout = Millis(5000)) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (!sigint_blocked(process.pid()) && SteadyClock::now() < deadline) {
+    process.pump(Millis(5));
+  }
+  return sigint_blocked(process.pid());
+}
+
 // The last non-empty line of `text`.
 inline std::string last_line(std::string_view text) {
   const std::vector<std::string> lines = lines_of(text);

@@ -463,17 +463,6 @@ TEST(RunCliTest, SigintDuringAStreamExitsOneWithPartialReport) {
   mock.stop();
 }
 
-// The SIGINT mask of `pid` (from /proc), once main blocked it for sigwait; false before.
-bool sigint_blocked(pid_t pid) {
-  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
-  for (const std::string& line : lines_of(status)) {
-    if (line.rfind("SigBlk:", 0) != 0) continue;
-    const unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
-    return (mask & (1ull << (SIGINT - 1))) != 0;
-  }
-  return false;
-}
-
 TEST(RunCliTest, SigintDuringEmbeddedRunExitsOneWithPartialReport) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
@@ -483,9 +472,7 @@ TEST(RunCliTest, SigintDuringEmbeddedRunExitsOneWithPartialReport) {
   ASSERT_TRUE(run.spawned());
   // SIGINT before main blocks it would kill the process outright: wait until it is blocked,
   // then give the run a moment to get into its 10-second stream.
-  const auto deadline = SteadyClock::now() + Millis(5000);
-  while (!sigint_blocked(run.pid()) && SteadyClock::now() < deadline) run.pump(Millis(5));
-  ASSERT_TRUE(sigint_blocked(run.pid()));
+  ASSERT_TRUE(wait_sigint_blocked(run));
   run.pump(Millis(300));
   run.signal(SIGINT);
   const std::optional<int> code = run.wait_exit(Millis(5000));

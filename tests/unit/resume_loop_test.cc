@@ -25,9 +25,14 @@
 #include "harness/virtual_user.h"
 #include "reports/run_report.h"
 #include "tests/unit/fake_transport.h"
+#include "tests/unit/step_test_support.h"
 
 namespace ixh {
 namespace {
+
+using test::DescribeFailures;
+using test::FindCheck;
+using test::RecordingCheck;
 
 using fake::FakeTransport;
 using fake::Response;
@@ -104,33 +109,6 @@ std::vector<std::string> Kinds(const std::vector<StreamBreak>& breaks) {
   for (const StreamBreak& b : breaks) out.emplace_back(to_string(b.kind));
   return out;
 }
-
-std::string Failures(const StepReport& step) {
-  std::string out;
-  for (const CheckRecord& r : step.checks) {
-    if (!r.passed) out += "\n  " + r.check + ": expected " + r.expected + ", got " + r.actual;
-  }
-  return out;
-}
-
-const CheckRecord* Find(const StepReport& step, std::string_view name) {
-  for (const CheckRecord& r : step.checks) {
-    if (r.check == name) return &r;
-  }
-  return nullptr;
-}
-
-class RecordingCheck final : public Check {
- public:
-  explicit RecordingCheck(std::vector<StepObservation>* out) : out_(out) {}
-  std::string_view name() const override { return "test.recorder"; }
-  void evaluate(const StepObservation& o, std::vector<CheckRecord>&) const override {
-    out_->push_back(o);
-  }
-
- private:
-  std::vector<StepObservation>* out_;
-};
 
 class ResumeLoopTest : public ::testing::Test {
  protected:
@@ -211,7 +189,7 @@ TEST_F(ResumeLoopTest, CutStreamResumesAfterTheLastEventAndProvesTheUnion) {
   ScriptProof();
   RunToEnd();
 
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   const StepObservation& o = observed_[0];
   EXPECT_THAT(Kinds(o.breaks), ElementsAre("cut"));
   EXPECT_EQ(o.breaks[0].after_event_id, event_id(3));
@@ -221,7 +199,7 @@ TEST_F(ResumeLoopTest, CutStreamResumesAfterTheLastEventAndProvesTheUnion) {
   EXPECT_EQ(o.attempts[1].last_event_id, event_id(3));
   EXPECT_EQ(o.stream->events.size(), 6u);
   EXPECT_TRUE(o.recovered);
-  const CheckRecord* u = Find(report_.steps[0], kCheckResumeUnion);
+  const CheckRecord* u = FindCheck(report_.steps[0], kCheckResumeUnion);
   ASSERT_NE(u, nullptr);
   EXPECT_TRUE(u->passed);
   // The break came at 2 ms; the resume 100 ms later (its first event 1 ms after that); the
@@ -252,7 +230,7 @@ TEST_F(ResumeLoopTest, ViaHeaderSendsLastEventIdAsAHeader) {
   transport_.script(StreamUrl(), Whole(Frames(3, 6)));  // the resume: same URL, header set
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   std::vector<const fake::TransferRecord*> streams;
   for (const auto& t : transport_.transfers()) {
     if (t.spec.stream) streams.push_back(&t);
@@ -269,7 +247,7 @@ TEST_F(ResumeLoopTest, ViaQueryPutsLastEventIdInTheUrl) {
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_THAT(transport_.transfers()[1].spec.url, HasSubstr("last_event_id=" + event_id(2)));
   EXPECT_THAT(transport_.transfers()[1].spec.headers,
               ::testing::Not(::testing::Contains(HasSubstr("Last-Event-ID"))));
@@ -286,7 +264,7 @@ TEST_F(ResumeLoopTest, ExponentialBackoffGrowsBetweenFailedResumes) {
   transport_.script(StreamUrl(event_id(1)), Whole(Frames(2, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   // Breaks at 2, 104, 406 ms; waits 100, 300, 900 ms.
   EXPECT_THAT(StreamStarts(), ElementsAre(At(0), At(102), At(404), At(1306), At(1308)));
   // resume_latency runs from the first unrecovered break (2 ms) to the first new event.
@@ -303,7 +281,7 @@ TEST_F(ResumeLoopTest, RetryFieldOfTheStreamRaisesTheDelay) {
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_THAT(StreamStarts(), ElementsAre(At(0), At(702), At(704)));
 }
 
@@ -317,7 +295,7 @@ TEST_F(ResumeLoopTest, RetryAfterOfAnErrorResponseRaisesTheDelay) {
   transport_.script(StreamUrl(), Whole(Frames(1, 6)));  // nothing received: from the start
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_THAT(StreamStarts(), ElementsAre(At(0), At(2001), At(2003)));
   EXPECT_FALSE(observed_[0].attempts[1].last_event_id);
   EXPECT_EQ(Count(counters().errors, "http_status"), 1u);
@@ -352,7 +330,7 @@ TEST_F(ResumeLoopTest, NotFoundIsNotRetried) {
       StreamUrl(),
       Response::Json(404, R"({"error":{"code":404,"message":"no","status":"NOT_FOUND"}})"));
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_EQ(observed_[0].resumes, 0);
   EXPECT_EQ(StreamStarts().size(), 1u);
   // The step asked for the 404: no error and no break in the counters.
@@ -371,7 +349,7 @@ TEST_F(ResumeLoopTest, MaxAttemptsBoundsTheResumesAndTheStepReportsNoRecovery) {
   EXPECT_THAT(Kinds(o.breaks), ElementsAre("cut", "cut", "cut"));
   EXPECT_FALSE(o.recovered);
   // No expectation said that was fine: the union check fails.
-  const CheckRecord* u = Find(report_.steps[0], kCheckResumeUnion);
+  const CheckRecord* u = FindCheck(report_.steps[0], kCheckResumeUnion);
   ASSERT_NE(u, nullptr);
   EXPECT_FALSE(u->passed);
   EXPECT_THAT(u->actual, HasSubstr("never reached its terminal event (2 resumes)"));
@@ -387,10 +365,10 @@ TEST_F(ResumeLoopTest, ADrillExpectingNoRecoveryPasses) {
   step.expect.resumes_min = step.expect.resumes_max = 1;
   transport_.script_always(StreamUrl(), Response::ConnectError(5));
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
-  EXPECT_EQ(Find(report_.steps[0], kCheckResumeUnion), nullptr);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
+  EXPECT_EQ(FindCheck(report_.steps[0], kCheckResumeUnion), nullptr);
   // The same outcome fails a drill that expected recovery.
-  EXPECT_THAT(Find(report_.steps[0], "expect.recovered")->actual,
+  EXPECT_THAT(FindCheck(report_.steps[0], "expect.recovered")->actual,
               HasSubstr("no terminal event after 1 resume"));
 }
 
@@ -405,14 +383,14 @@ TEST_F(ResumeLoopTest, ExpectationsFailWhenTheBreaksDiffer) {
   ScriptProof();
   RunToEnd();
   const StepReport& r = report_.steps[0];
-  const CheckRecord* b = Find(r, "expect.breaks");
+  const CheckRecord* b = FindCheck(r, "expect.breaks");
   ASSERT_NE(b, nullptr);
   EXPECT_FALSE(b->passed);
   EXPECT_EQ(b->expected, "[reset]");
   EXPECT_THAT(b->actual, HasSubstr("[cut (attempt 1, after " + event_id(3)));
-  EXPECT_FALSE(Find(r, "expect.resumes")->passed);
-  EXPECT_EQ(Find(r, "expect.resumes")->expected, "from 2 to 3 resumes");
-  EXPECT_FALSE(Find(r, "expect.recovered")->passed);
+  EXPECT_FALSE(FindCheck(r, "expect.resumes")->passed);
+  EXPECT_EQ(FindCheck(r, "expect.resumes")->expected, "from 2 to 3 resumes");
+  EXPECT_FALSE(FindCheck(r, "expect.recovered")->passed);
 }
 
 TEST_F(ResumeLoopTest, InterruptAfterEventsAbortsAndResumesWithoutAnError) {
@@ -425,7 +403,7 @@ TEST_F(ResumeLoopTest, InterruptAfterEventsAbortsAndResumesWithoutAnError) {
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   const StepObservation& o = observed_[0];
   EXPECT_EQ(o.attempts[0].events.size(), 2u);
   EXPECT_TRUE(transport_.transfers()[0].aborted);
@@ -444,7 +422,7 @@ TEST_F(ResumeLoopTest, InterruptAfterMsCancelsTheTransfer) {
   transport_.script(StreamUrl(event_id(3)), Whole(Frames(4, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_THAT(Kinds(observed_[0].breaks), ElementsAre("interrupt"));
   EXPECT_EQ(transport_.transfers()[0].end_ns, At(50));
   EXPECT_THAT(StreamStarts(), ElementsAre(At(0), At(150), At(152)));
@@ -459,7 +437,7 @@ TEST_F(ResumeLoopTest, IdleTimeoutCutsAStalledStreamAndResumes) {
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_EQ(transport_.transfers()[0].end_ns, At(501));
   EXPECT_EQ(Count(counters().errors, "timeout"), 1u);
   EXPECT_EQ(counters().events_lost, 0u);
@@ -476,7 +454,7 @@ TEST_F(ResumeLoopTest, HeartbeatsKeepAnIdleStreamAlive) {
                                                1201));
   transport_.script(GetUrl(), Response::Json(200, CompletedBody()));
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_EQ(observed_[0].attempts.size(), 1u);
   EXPECT_EQ(observed_[0].stream->comments, 2u);
 }
@@ -489,7 +467,7 @@ TEST_F(ResumeLoopTest, FirstEventTimeoutBreaksASilentStream) {
   transport_.script(StreamUrl(), Whole(Frames(1, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   EXPECT_EQ(transport_.transfers()[0].end_ns, At(300));
 }
 
@@ -525,7 +503,7 @@ TEST_F(ResumeLoopTest, AnEventTheDialectRejectsIsABreakAndStaysOutOfTheUnion) {
   transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
   ScriptProof();
   RunToEnd();
-  EXPECT_TRUE(report_.steps[0].passed()) << Failures(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
   const StepObservation& o = observed_[0];
   ASSERT_TRUE(o.attempts[0].rejected_event);
   EXPECT_EQ(o.stream->events.size(), 6u);
@@ -550,7 +528,7 @@ TEST_F(ResumeLoopTest, ARejectedEventTheStepDidNotExpectFailsSchemaEvent) {
   }
   EXPECT_TRUE(flagged);
   // The union itself is whole.
-  EXPECT_TRUE(Find(report_.steps[0], kCheckResumeUnion)->passed);
+  EXPECT_TRUE(FindCheck(report_.steps[0], kCheckResumeUnion)->passed);
 }
 
 TEST_F(ResumeLoopTest, AServerRepeatingEventsOnResumeIsCaught) {
@@ -560,7 +538,7 @@ TEST_F(ResumeLoopTest, AServerRepeatingEventsOnResumeIsCaught) {
   transport_.script(StreamUrl(event_id(3)), Whole(Frames(2, 6)));
   ScriptProof();
   RunToEnd();
-  const CheckRecord* u = Find(report_.steps[0], kCheckResumeUnion);
+  const CheckRecord* u = FindCheck(report_.steps[0], kCheckResumeUnion);
   ASSERT_NE(u, nullptr);
   EXPECT_FALSE(u->passed);
   EXPECT_THAT(u->actual, HasSubstr("2 duplicated"));
@@ -574,13 +552,13 @@ TEST_F(ResumeLoopTest, AServerSkippingEventsOnResumeIsCaught) {
   transport_.script(StreamUrl(event_id(3)), Whole(Frames(5, 6)));
   ScriptProof();
   RunToEnd();
-  const CheckRecord* u = Find(report_.steps[0], kCheckResumeUnion);
+  const CheckRecord* u = FindCheck(report_.steps[0], kCheckResumeUnion);
   ASSERT_NE(u, nullptr);
   EXPECT_FALSE(u->passed);
   EXPECT_THAT(u->actual, HasSubstr("1 lost: " + event_id(4)));
   EXPECT_EQ(counters().events_lost, 1u);
   // The streamed text lacks " upon": the GET comparison fails too.
-  const CheckRecord* t = Find(report_.steps[0], kCheckTextMatchesGet);
+  const CheckRecord* t = FindCheck(report_.steps[0], kCheckTextMatchesGet);
   ASSERT_NE(t, nullptr);
   EXPECT_FALSE(t->passed);
 }

@@ -28,9 +28,14 @@
 #include "reports/histogram.h"
 #include "reports/run_report.h"
 #include "tests/unit/fake_transport.h"
+#include "tests/unit/step_test_support.h"
 
 namespace ixh {
 namespace {
+
+using test::DescribeFailures;
+using test::FindCheck;
+using test::RecordingCheck;
 
 using fake::FakeTransport;
 using fake::Response;
@@ -119,32 +124,10 @@ Response SseAtOnce(std::string bytes) { return Response::Sse({{1, std::move(byte
 
 // ---- observing the user -----------------------------------------------------------------------
 
-// A check that judges nothing and keeps a copy of every observation it is shown.
-class RecordingCheck final : public Check {
- public:
-  explicit RecordingCheck(std::vector<StepObservation>* out) : out_(out) {}
-  std::string_view name() const override { return "test.recorder"; }
-  void evaluate(const StepObservation& observation, std::vector<CheckRecord>&) const override {
-    out_->push_back(observation);
-  }
-
- private:
-  std::vector<StepObservation>* out_;
-};
-
 std::vector<std::string> Names(const std::vector<CheckRecord>& records, bool failed_only) {
   std::vector<std::string> out;
   for (const CheckRecord& r : records) {
     if (!failed_only || !r.passed) out.push_back(r.check);
-  }
-  return out;
-}
-
-std::string Describe(const StepReport& step) {
-  std::string out;
-  for (const CheckRecord& r : step.checks) {
-    if (r.passed) continue;
-    out += "\n  " + r.check + " at " + r.where + ": expected " + r.expected + ", got " + r.actual;
   }
   return out;
 }
@@ -391,7 +374,7 @@ TEST_F(VirtualUserTest, GetStepRecordsOneObservationMetricsAndChecks) {
   EXPECT_EQ(r.interaction, "story.u1");
   EXPECT_EQ(r.pointer, "/steps/0");
   EXPECT_DOUBLE_EQ(r.duration_ms, 5.0);
-  EXPECT_TRUE(r.passed()) << Describe(r);
+  EXPECT_TRUE(r.passed()) << DescribeFailures(r);
   const std::vector<std::string> names = Names(r.checks, false);
   for (const char* name :
        {"expect.status", "expect.state", "expect.text", "expect.usage", "expect.input",
@@ -409,7 +392,7 @@ TEST_F(VirtualUserTest, IdRunUsesTheInteractionIdVerbatim) {
   RunToEnd("");
   EXPECT_THAT(transport_.urls(), ElementsAre(GetUrl("given-id", true)));
   EXPECT_EQ(report_.steps[0].interaction, "given-id");
-  EXPECT_TRUE(report_.steps[0].passed()) << Describe(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
 }
 
 // ---- stream -----------------------------------------------------------------------------------
@@ -484,7 +467,7 @@ TEST_F(VirtualUserTest, StreamStepParsesSlicesSplitMidEventThenComparesWithGet) 
   const StepReport& r = report_.steps[0];
   EXPECT_EQ(r.kind, "stream");
   EXPECT_DOUBLE_EQ(r.duration_ms, 52.0);
-  EXPECT_TRUE(r.passed()) << Describe(r);
+  EXPECT_TRUE(r.passed()) << DescribeFailures(r);
   const std::vector<std::string> names = Names(r.checks, false);
   for (const char* name : {"stream.text_matches_get", "stream.sse", "stream.ends_after_terminal",
                            "stream.event_ids_unique", "schema.event", "expect.events_min",
@@ -540,7 +523,7 @@ TEST_F(VirtualUserTest, ResumedStreamIsJudgedAgainstTheReferenceStream) {
   EXPECT_EQ(counters().events, 3u) << "the reference stream is not the step's stream";
   const StepReport& r = report_.steps[0];
   EXPECT_DOUBLE_EQ(r.duration_ms, 16.0);
-  EXPECT_TRUE(r.passed()) << Describe(r);
+  EXPECT_TRUE(r.passed()) << DescribeFailures(r);
   EXPECT_THAT(Names(r.checks, false), Contains("stream.resume_suffix"));
   EXPECT_THAT(counters().errors, IsEmpty());
 }
@@ -662,7 +645,7 @@ TEST_F(VirtualUserTest, PollStopsAtTerminalState) {
   const StepReport& r = report_.steps[0];
   EXPECT_EQ(r.kind, "poll");
   EXPECT_DOUBLE_EQ(r.duration_ms, 316.0);
-  EXPECT_TRUE(r.passed()) << Describe(r);
+  EXPECT_TRUE(r.passed()) << DescribeFailures(r);
   EXPECT_THAT(Names(r.checks, false), Contains("state.forward_only"));
   EXPECT_THAT(Names(r.checks, false), Contains("expect.polls_max"));
 }
@@ -745,7 +728,7 @@ TEST_F(VirtualUserTest, PollStopsAtAnHttpError) {
   EXPECT_EQ(transport_.transfers().size(), 2u);
   EXPECT_FALSE(observed_[0].timed_out);
   EXPECT_THAT(counters().errors, IsEmpty()) << "503 was expected";
-  EXPECT_TRUE(report_.steps[0].passed()) << Describe(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
 }
 
 // ---- chain ------------------------------------------------------------------------------------
@@ -774,7 +757,7 @@ TEST_F(VirtualUserTest, ChainWalksPreviousInteractionIdToTheRoot) {
   EXPECT_EQ(r.kind, "chain");
   EXPECT_EQ(r.interaction, "turn3.u1");
   EXPECT_DOUBLE_EQ(r.duration_ms, 6.0);
-  EXPECT_TRUE(r.passed()) << Describe(r);
+  EXPECT_TRUE(r.passed()) << DescribeFailures(r);
   EXPECT_THAT(Names(r.checks, false), Contains("chain.reaches_root"));
   EXPECT_THAT(Names(r.checks, false), Contains("expect.chain_length"));
   const std::optional<Histogram> latency = Hist("chain", "latency");
@@ -799,9 +782,9 @@ TEST_F(VirtualUserTest, ChainStopsAtACycle) {
   EXPECT_EQ(observed_[1].gets.size(), 1u);
   for (const StepReport& r : report_.steps) {
     ASSERT_THAT(Names(r.checks, true), ElementsAre("chain.reaches_root"));
-    const auto it = std::find_if(r.checks.begin(), r.checks.end(),
-                                 [](const CheckRecord& c) { return !c.passed; });
-    EXPECT_THAT(it->actual, HasSubstr("cycle"));
+    const CheckRecord* c = FindCheck(r, "chain.reaches_root");
+    ASSERT_NE(c, nullptr);
+    EXPECT_THAT(c->actual, HasSubstr("cycle"));
   }
 }
 
@@ -849,7 +832,7 @@ TEST_F(VirtualUserTest, FailingStepDoesNotStopTheNextStep) {
   EXPECT_THAT(Names(report_.steps[0].checks, true), ElementsAre("expect.status"));
   EXPECT_THAT(Names(report_.steps[0].checks, false), Contains("error.body"));
   EXPECT_FALSE(report_.steps[1].passed());
-  EXPECT_TRUE(report_.steps[2].passed()) << Describe(report_.steps[2]);
+  EXPECT_TRUE(report_.steps[2].passed()) << DescribeFailures(report_.steps[2]);
   EXPECT_EQ(errors("http_status"), 1u);
   EXPECT_EQ(errors("connect"), 1u);
   EXPECT_EQ(errors("check_failed"), 2u);
@@ -916,8 +899,8 @@ TEST_F(VirtualUserTest, ErrorsAreCountedByClass) {
   EXPECT_EQ(observed_[6].stream->http.status, 401);
   ASSERT_TRUE(observed_[6].stream->error.has_value());
   EXPECT_EQ(observed_[6].stream->error->status, "UNAUTHENTICATED");
-  EXPECT_TRUE(report_.steps[2].passed()) << Describe(report_.steps[2]);
-  EXPECT_TRUE(report_.steps[6].passed()) << Describe(report_.steps[6]);
+  EXPECT_TRUE(report_.steps[2].passed()) << DescribeFailures(report_.steps[2]);
+  EXPECT_TRUE(report_.steps[6].passed()) << DescribeFailures(report_.steps[6]);
 }
 
 TEST_F(VirtualUserTest, StepsRunStrictlyInOrderAndEachIsReported) {
@@ -963,7 +946,7 @@ TEST_F(VirtualUserTest, StepsRunStrictlyInOrderAndEachIsReported) {
     EXPECT_EQ(r.interaction, instances[i]);
     EXPECT_EQ(r.pointer, "/steps/" + std::to_string(i));
     EXPECT_DOUBLE_EQ(r.duration_ms, durations[i]) << i;
-    EXPECT_TRUE(r.passed()) << i << Describe(r);
+    EXPECT_TRUE(r.passed()) << i << DescribeFailures(r);
   }
   EXPECT_THAT(counters().errors, IsEmpty());
   EXPECT_EQ(counters().requests, 7u);
