@@ -131,7 +131,8 @@ int MockCommand::run() {
   std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
   server.stop();
   if (!verify) return kExitOk;
-  return print_verdict(mock::verify_store(server.store())) ? kExitOk : kExitCheckFailed;
+  return print_verdict(mock::verify_store(server.store(), options.dialect)) ? kExitOk
+                                                                            : kExitCheckFailed;
 }
 
 }  // namespace ixh::cli

@@ -125,7 +125,7 @@ void add_admin_routes(httplib::Server& server, RouteContext& ctx,
 
   // Whether each client that streamed got every event exactly once (docs/mock.md).
   server.Get("/_mock/verify", [&ctx](const httplib::Request&, httplib::Response& res) {
-    send_json(res, verify_store(ctx.store));
+    send_json(res, verify_store(ctx.store, ctx.options.dialect));
   });
 
   server.Get("/_mock/journal", [&ctx](const httplib::Request& req, httplib::Response& res) {

@@ -4,7 +4,7 @@
 
 namespace ixh::mock {
 
-nlohmann::json verify_store(const Store& store) {
+nlohmann::json verify_store(const Store& store, Dialect dialect) {
   std::vector<std::shared_ptr<const Instance>> instances = store.instances();
   std::sort(instances.begin(), instances.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
@@ -18,6 +18,7 @@ nlohmann::json verify_store(const Store& store) {
     for (const Event& e : c.events) in.event_ids.push_back(e.id);
     in.final_event = c.events.empty() ? 0 : c.events.size() - 1;
     in.attempts = inst->history.snapshot();
+    in.genai_frames = dialect == Dialect::kGenai;
     inputs.push_back(std::move(in));
   }
   return verify_instances(inputs);

@@ -1,6 +1,9 @@
 #include "mock_server/stream_verify.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "core/genai_dialect.h"
 
 namespace ixh::mock {
 
@@ -39,6 +42,21 @@ std::int64_t index_of(const std::vector<std::string>& ids, const std::string& id
   return it == ids.end() ? kNone : static_cast<std::int64_t>(it - ids.begin());
 }
 
+// Where a resume from `id` says the client is: the index of the last event it holds whole (kNone
+// for none), or nullopt for an id that names nothing in the log. Verification counts whole
+// events, so a genai frame id `<event>.k` (frame k of the frames before the event's own) places
+// the client just before that event: the event was not fully delivered, the one before it was.
+std::optional<std::int64_t> resume_position(const VerifyInput& in, const std::string& id) {
+  const std::int64_t whole = index_of(in.event_ids, id);
+  if (whole != kNone) return whole;
+  if (!in.genai_frames) return std::nullopt;
+  const std::optional<GenaiFrameId> frame = split_genai_frame_id(id);
+  if (!frame || frame->sub == 0) return std::nullopt;
+  const std::int64_t event = index_of(in.event_ids, frame->event_id);
+  if (event == kNone) return std::nullopt;
+  return event - 1;
+}
+
 }  // namespace
 
 nlohmann::json verify_instance(const VerifyInput& in) {
@@ -59,16 +77,15 @@ nlohmann::json verify_instance(const VerifyInput& in) {
   const StreamAttempt* previous = nullptr;
   for (const StreamAttempt& a : attempts) {
     if (previous != nullptr) {
-      const std::int64_t asked =
-          a.last_event_id.empty() ? kNone : index_of(in.event_ids, a.last_event_id);
       std::string verdict;
-      if (!a.last_event_id.empty() && asked == kNone) {
+      if (a.last_event_id.empty()) {
+        verdict = last_held == kNone ? "fresh" : "restart";
+      } else if (const std::optional<std::int64_t> asked = resume_position(in, a.last_event_id);
+                 !asked) {
         verdict = "unknown_id";
-      } else if (asked == last_held) {
-        verdict = last_held == kNone ? "fresh" : "exact";
-      } else if (asked == kNone) {
-        verdict = "restart";
-      } else if (asked < last_held) {
+      } else if (*asked == last_held) {
+        verdict = "exact";
+      } else if (*asked < last_held) {
         verdict = "older";
       } else {
         verdict = "newer";

@@ -43,12 +43,15 @@ class StreamHistory {
 
 // What to verify for one instance: its event log (ids, in order), the index of the event a
 // complete stream ends with (the terminal event; the last event when the log has none), and its
-// stream attempts.
+// stream attempts. `genai_frames`: the genai dialect, where a resume may name a frame before an
+// event's own, `<event id>.k` (docs/wire-genai.md); such a client holds the events before that
+// event whole and only part of that event.
 struct VerifyInput {
   std::string instance;
   std::vector<std::string> event_ids;
   std::size_t final_event = 0;
   std::vector<StreamAttempt> attempts;
+  bool genai_frames = false;
 };
 
 // The verdict for one instance (docs/mock.md): {"instance", "ok", "completed", "events",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -184,6 +185,109 @@ TEST(GenaiMockTest, RefusesWhatGenaiCannotExpress) {
                                 "timeline":[{"after_ms":0,"state":"COMPLETED"}]}}})");
   EXPECT_EQ(res.status, 400);
   EXPECT_NE(res.body.find("candidates"), std::string::npos);
+}
+
+// What the official SDKs send on a stream request (docs/wire-genai.md): query parameters, an
+// empty cookie header and a JSON content type, whatever the Accept header says.
+const http_test::Headers kSdkHeaders = {
+    {"Accept", "application/json"}, {"cookie", ""}, {"content-type", "application/json"}};
+
+std::string SdkStreamPath(const std::string& instance, const std::string& last_event_id = "") {
+  std::string path = "/v1beta/interactions/" + instance + "?stream=true";
+  if (!last_event_id.empty()) path += "&last_event_id=" + last_event_id;
+  return path;
+}
+
+// The event ids of the frames that arrived whole (a frame cut in two is not dispatched).
+std::vector<std::string> WholeFrameIds(const std::string& body) {
+  SseParser parser;
+  std::vector<std::string> ids;
+  parser.feed(body, [&](const SseEvent& e) {
+    if (e.data != "[DONE]") ids.push_back(Json::parse(e.data)["event_id"].get<std::string>());
+  });
+  return ids;
+}
+
+Json VerdictOf(const Json& verify, const std::string& instance) {
+  for (const Json& i : verify.at("instances")) {
+    if (i.at("instance") == instance) return i;
+  }
+  ADD_FAILURE() << "no verdict for " << instance << " in " << verify.dump(2);
+  return Json::object();
+}
+
+bool AllAttemptsEnded(const Json& verify) {
+  if (!verify.is_object() || !verify.contains("instances")) return false;
+  for (const Json& i : verify.at("instances")) {
+    for (const Json& a : i.at("attempts")) {
+      if (a.at("ended").get<std::string>().empty()) return false;
+    }
+  }
+  return true;
+}
+
+// A genai client cut inside an event (after its step.start frame, evt_000003.1) resumes from that
+// frame's id, as the SDKs do with the last event_id they saw. Verification reads the id as "event
+// 3 not yet whole": exact for that client, older or newer for clients that ask for less or more.
+TEST(GenaiMockTest, VerifyReadsResumesFromAFrameBeforeAnEventsOwn) {
+  GenaiMock mock({Story()});
+  ASSERT_TRUE(mock.started()) << mock.error();
+  // Where the step.start frame ends in a whole stream of an instance with an id of equal length.
+  const auto whole = http_get(mock.port(), SdkStreamPath("story.ref"), kSdkHeaders);
+  ASSERT_TRUE(whole.ok()) << whole.error;
+  const std::size_t frame = whole.body.find("\"evt_000003.1\"");
+  ASSERT_NE(frame, std::string::npos) << whole.body;
+  const std::size_t cut = whole.body.find("\n\n", frame) + 2 + 5;  // 5 bytes into the next frame
+  Json cutting = Json::parse(R"({"name":"cutting","interactions":{"storz":{
+      "input":"Tell me a story",
+      "timeline":[{"after_ms":0,"state":"RUNNING"},{"after_ms":0,"text":"Once"},
+                  {"after_ms":0,"text":" upon a time."},{"after_ms":0,"state":"COMPLETED"}],
+      "faults":[{"cut":{"after_bytes":0},"attempts":[1]}]}}})");
+  cutting["interactions"]["storz"]["faults"][0]["cut"]["after_bytes"] = cut;
+  ASSERT_EQ(http_post(mock.port(), "/_mock/scenarios", cutting.dump()).status, 200);
+
+  // Each client's first stream is cut inside evt_000003, after its step.start frame.
+  const std::pair<const char*, const char*> clients[] = {
+      {"storz.ok1", "evt_000003.1"},  // the frame it got last: exact
+      {"storz.old", "evt_000001.1"},  // inside an event it already holds: older
+      {"storz.new", "evt_000005.1"},  // inside a later event: newer
+  };
+  for (const auto& [instance, resume_from] : clients) {
+    const auto first = http_get(mock.port(), SdkStreamPath(instance), kSdkHeaders);
+    EXPECT_FALSE(first.ok()) << instance << " was not cut";
+    const std::vector<std::string> got = WholeFrameIds(first.body);
+    ASSERT_FALSE(got.empty()) << instance;
+    EXPECT_EQ(got.back(), "evt_000003.1") << instance;
+    const auto resumed = http_get(mock.port(), SdkStreamPath(instance, resume_from), kSdkHeaders);
+    EXPECT_TRUE(resumed.ok()) << instance << ": " << resumed.error;
+    EXPECT_EQ(resumed.status, 200) << instance;
+  }
+
+  // The mock records a response's end just after its last bytes left: wait until it has.
+  Json v;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    v = http_get(mock.port(), "/_mock/verify").json();
+  } while (!AllAttemptsEnded(v) && std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(AllAttemptsEnded(v)) << v.dump(2);
+  const Json ok = VerdictOf(v, "storz.ok1");
+  EXPECT_EQ(ok["ok"], true) << ok.dump(2);
+  ASSERT_EQ(ok["resumes"].size(), 1u);
+  EXPECT_EQ(ok["resumes"][0]["last_event_id"], "evt_000003.1");
+  EXPECT_EQ(ok["resumes"][0]["verdict"], "exact");
+  EXPECT_EQ(ok["resumes"][0]["expected"], "evt_000002");
+  EXPECT_TRUE(ok["lost"].empty());
+  EXPECT_TRUE(ok["duplicated"].empty());
+  const Json old = VerdictOf(v, "storz.old");
+  EXPECT_EQ(old["ok"], false);
+  EXPECT_EQ(old["resumes"][0]["verdict"], "older");
+  EXPECT_EQ(old["resumes"][0]["expected"], "evt_000002");
+  EXPECT_EQ(old["duplicated"],
+            (Json{{{"id", "evt_000001"}, {"times", 2}}, {{"id", "evt_000002"}, {"times", 2}}}));
+  const Json newer = VerdictOf(v, "storz.new");
+  EXPECT_EQ(newer["ok"], false);
+  EXPECT_EQ(newer["resumes"][0]["verdict"], "newer");
+  EXPECT_EQ(newer["lost"], (Json{"evt_000003", "evt_000004"})) << newer.dump(2);
 }
 
 // The shipped conformance suite, minus what genai cannot express, passes in genai: told, and

@@ -23,8 +23,9 @@ StreamAttempt Attempt(int n, std::string last_id, std::size_t first, std::uint64
   return a;
 }
 
-nlohmann::json Verify(std::vector<StreamAttempt> attempts) {
+nlohmann::json Verify(std::vector<StreamAttempt> attempts, bool genai_frames = false) {
   VerifyInput in;
+  in.genai_frames = genai_frames;
   in.instance = "story.u1";
   in.event_ids = kIds;
   in.final_event = kIds.size() - 1;
@@ -112,6 +113,59 @@ TEST(StreamVerifyTest, UnknownIdIsReported) {
   EXPECT_TRUE(v["ok"]);  // it recovered, but the bad resume is on record
   EXPECT_EQ(v["resumes"][0]["verdict"], "unknown_id");
   EXPECT_EQ(v["problems"].size(), 1u);
+}
+
+// genai: `e3.1` is the first frame before e3's own, so the client holds e1 and e2 whole and e3 in
+// part. A first attempt that wrote e1 and e2 whole (and perhaps e3's first frame) left it there.
+TEST(StreamVerifyTest, GenaiFrameIdAfterTheLastWholeEventIsExact) {
+  const nlohmann::json v =
+      Verify({Attempt(1, "", 0, 2, 0, 10), Attempt(2, "e3.1", 2, 3, 30, 40)}, true);
+  EXPECT_TRUE(v["ok"]) << v.dump(2);
+  ASSERT_EQ(v["resumes"].size(), 1u);
+  EXPECT_EQ(v["resumes"][0]["verdict"], "exact");
+  EXPECT_EQ(v["resumes"][0]["last_event_id"], "e3.1");
+  EXPECT_EQ(v["resumes"][0]["expected"], "e2");
+  EXPECT_TRUE(v["problems"].empty());
+}
+
+TEST(StreamVerifyTest, GenaiFrameIdOfAnEventAlreadyWholeIsOlder) {
+  // e3 arrived whole; resuming inside it sends e3 again.
+  const nlohmann::json v =
+      Verify({Attempt(1, "", 0, 3, 0, 10), Attempt(2, "e3.1", 2, 3, 30, 40)}, true);
+  EXPECT_FALSE(v["ok"]);
+  EXPECT_EQ(v["resumes"][0]["verdict"], "older");
+  EXPECT_EQ(v["resumes"][0]["expected"], "e3");
+  EXPECT_EQ(v["duplicated"], (nlohmann::json{{{"id", "e3"}, {"times", 2}}}));
+  EXPECT_TRUE(v["lost"].empty());
+}
+
+TEST(StreamVerifyTest, GenaiFrameIdPastAMissingEventIsNewer) {
+  // Only e1 and e2 arrived; resuming inside e4 skips e3.
+  const nlohmann::json v =
+      Verify({Attempt(1, "", 0, 2, 0, 10), Attempt(2, "e4.1", 3, 2, 30, 40)}, true);
+  EXPECT_FALSE(v["ok"]);
+  EXPECT_EQ(v["resumes"][0]["verdict"], "newer");
+  EXPECT_EQ(v["lost"], (nlohmann::json{"e3"}));
+}
+
+TEST(StreamVerifyTest, GenaiFrameIdInsideTheFirstEventIsAnExactResume) {
+  // Cut inside e1: nothing whole yet, but the client holds a frame and says so.
+  const nlohmann::json v =
+      Verify({Attempt(1, "", 0, 0, 0, 10), Attempt(2, "e1.1", 0, 5, 30, 40)}, true);
+  EXPECT_TRUE(v["ok"]) << v.dump(2);
+  EXPECT_EQ(v["resumes"][0]["verdict"], "exact");
+  EXPECT_EQ(v["resumes"][0]["expected"], nullptr);
+}
+
+TEST(StreamVerifyTest, FrameIdsAreUnknownOutsideGenaiAndWhenMalformed) {
+  const nlohmann::json seed =
+      Verify({Attempt(1, "", 0, 2, 0, 10), Attempt(2, "e3.1", 2, 3, 30, 40)}, false);
+  EXPECT_EQ(seed["resumes"][0]["verdict"], "unknown_id");
+  for (const char* id : {"e3.0", "e9.1", "e3.", "e3.x", "e3.01"}) {
+    const nlohmann::json v =
+        Verify({Attempt(1, "", 0, 2, 0, 10), Attempt(2, id, 0, 0, 20, 21, 400)}, true);
+    EXPECT_EQ(v["resumes"][0]["verdict"], "unknown_id") << id;
+  }
 }
 
 TEST(StreamVerifyTest, TotalsCountFailedClients) {
