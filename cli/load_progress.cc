@@ -49,17 +49,18 @@ void LoadProgress::loop() {
 
 void LoadProgress::print(bool final_line) {
   std::uint64_t requests = 0, events = 0, errors = 0, dropped = 0;
-  std::int64_t active = 0, p50 = 0, p99 = 0;
+  std::int64_t active = 0;
+  ttfe_.reset();
   for (const LiveStats& s : live_) {
     requests += s.requests.load(std::memory_order_relaxed);
     events += s.events.load(std::memory_order_relaxed);
     errors += s.errors.load(std::memory_order_relaxed);
     dropped += s.dropped.load(std::memory_order_relaxed);
     active += s.active.load(std::memory_order_relaxed);
-    // Across workers the largest is the honest summary without merging histograms.
-    p50 = std::max(p50, s.ttfe_p50_us.load(std::memory_order_relaxed));
-    p99 = std::max(p99, s.ttfe_p99_us.load(std::memory_order_relaxed));
+    s.ttfe.merge_into(ttfe_);
   }
+  const std::int64_t p50 = ttfe_.value_at_percentile(50);
+  const std::int64_t p99 = ttfe_.value_at_percentile(99);
   const std::int64_t now = clock_.now_ns();
   const double dt = static_cast<double>(now - last_ns_) / 1e9;
   const double rps = dt > 0 ? static_cast<double>(requests - last_requests_) / dt : 0;

@@ -8,12 +8,14 @@
 
 #include "core/clock.h"
 #include "harness/load_scheduler.h"
+#include "reports/histogram.h"
 
 namespace ixh::cli {
 
-// The progress of a load run on stderr, read from the workers' LiveStats (atomics, so any thread
-// may read them while the workers write). On a terminal: one line rewritten at most four times
-// a second; otherwise a plain line every five seconds. Runs its own thread from start() to
+// The progress of a load run on stderr, read from the workers' LiveStats (atomics and a locked
+// histogram, so any thread may read them while the workers write); the ttfe percentiles are
+// those of every worker's last whole second merged. On a terminal: one line rewritten at most four
+// times a second; otherwise a plain line every five seconds. Runs its own thread from start() to
 // stop(); the owner (the load command on the main thread) keeps `live` alive until stop().
 class LoadProgress {
  public:
@@ -39,6 +41,7 @@ class LoadProgress {
   std::int64_t last_ns_ = 0;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_events_ = 0;
+  Histogram ttfe_;  // the workers' last whole seconds merged, rebuilt for each line
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -289,10 +289,7 @@ void LoadScheduler::record_second() {
   Metrics::Window* w = measured_.window();
   s.latency = w->latency.to_json();
   s.ttfe = w->ttfe.to_json();
-  if (live_) {
-    live_->ttfe_p50_us.store(w->ttfe.value_at_percentile(50), std::memory_order_relaxed);
-    live_->ttfe_p99_us.store(w->ttfe.value_at_percentile(99), std::memory_order_relaxed);
-  }
+  if (live_) live_->ttfe.publish(w->ttfe);
   w->latency.reset();
   w->ttfe.reset();
   seconds_.push_back(std::move(s));

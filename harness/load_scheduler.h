@@ -9,6 +9,7 @@
 
 #include "core/scenario.h"
 #include "harness/check.h"
+#include "harness/live_histogram.h"
 #include "harness/metrics.h"
 #include "harness/pacer.h"
 #include "harness/step_tally.h"
@@ -51,7 +52,7 @@ struct WorkerPlan {
 };
 
 // Counters the progress line reads while the run goes on. Written by one worker (relaxed
-// atomics, updated four times a second), read by any thread.
+// atomics, updated four times a second; ttfe once a second), read by any thread.
 struct LiveStats {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> events{0};
@@ -59,8 +60,7 @@ struct LiveStats {
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::int64_t> active{0};
-  std::atomic<std::int64_t> ttfe_p50_us{0};  // of the last whole second
-  std::atomic<std::int64_t> ttfe_p99_us{0};
+  LiveHistogram ttfe;  // of the last whole second
   std::atomic<bool> done{false};
 };
 
