@@ -219,6 +219,8 @@ void LoadScheduler::stop(bool interrupted) {
   if (interrupted) interrupted_stop_ = true;
   if (stopped_at_ < 0) {
     stopped_at_ = now();
+    // The end timer may run a moment late: the measured part ends when it was planned to.
+    close_series(interrupted ? stopped_at_ : std::min(stopped_at_, t0_ + plan_.end_ns));
     // Paced: arrivals that fell due while every user was busy never start; say so.
     while (plan_.mode == LoadMode::kPaced && !exhausted()) {
       const std::int64_t t = plan_.pacer->next_ns();
@@ -261,10 +263,12 @@ void LoadScheduler::complete() {
        {ramp_timer_, end_timer_, second_timer_, progress_timer_, arrival_timer_, grace_timer_}) {
     if (t != 0) transport_.cancel_timer(t);
   }
-  // The last, partial second, if anything happened in it.
+  // A run bounded by its iteration count measures until its last iteration finished: the last,
+  // partial second, if anything happened in it.
   const Counters& c = measured_.counters();
-  if (c.requests != last_requests_ || c.events != last_events_ || iterations_ != last_iterations_ ||
-      dropped_ != last_dropped_ || measured_.window()->latency.count() > 0) {
+  if (!series_closed_ && (c.requests != last_requests_ || c.events != last_events_ ||
+                          iterations_ != last_iterations_ || dropped_ != last_dropped_ ||
+                          measured_.window()->latency.count() > 0)) {
     record_second();
   }
   publish();
@@ -293,6 +297,16 @@ void LoadScheduler::record_second() {
   w->latency.reset();
   w->ttfe.reset();
   seconds_.push_back(std::move(s));
+}
+
+void LoadScheduler::close_series(std::int64_t end_ns) {
+  series_closed_ = true;
+  if (second_timer_ != 0) transport_.cancel_timer(second_timer_);
+  second_timer_ = 0;
+  // The measured part's last second, cut at its end, unless it ended on a whole second (or
+  // during the warm-up, when nothing was measured).
+  const std::int64_t second_start = t0_ + plan_.warmup_ns + second_index_ * kNsPerS;
+  if (end_ns > second_start) record_second();
 }
 
 void LoadScheduler::tick_second() {

@@ -64,7 +64,8 @@ struct LiveStats {
   std::atomic<bool> done{false};
 };
 
-// One second of one worker's measured part (merged across workers by the runner).
+// One second of one worker's measured part (merged across workers by the runner): from the end
+// of the warm-up to the stop, never the grace period after it.
 struct WorkerSecond {
   std::int64_t second = 0;
   std::uint64_t requests = 0, events = 0, errors = 0, iterations = 0, dropped = 0;
@@ -127,6 +128,9 @@ class LoadScheduler {
   void finish_if_drained();
   void complete();
   void record_second();
+  // The measured part ended at `end_ns` (stop): its last second is recorded, and the seconds of
+  // the grace period after it are left out of the series.
+  void close_series(std::int64_t end_ns);
   void tick_second();
   void publish();
   void tick_progress();
@@ -163,6 +167,7 @@ class LoadScheduler {
   // Per-second series: counters at the last second boundary.
   std::vector<WorkerSecond> seconds_;
   std::int64_t second_index_ = 0;
+  bool series_closed_ = false;
   std::uint64_t last_requests_ = 0, last_events_ = 0, last_errors_ = 0, last_iterations_ = 0,
                 last_dropped_ = 0;
   // Timers cancelled once done, so an idle transport really is idle.

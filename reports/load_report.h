@@ -14,7 +14,8 @@ struct ThresholdResult {
   std::string actual;  // the measured value in the threshold's unit, or why there is none
 };
 
-// One second of the measured part of a load run, summed over the workers.
+// One second of the measured part of a load run, summed over the workers: from the end of the
+// warm-up to the end of the duration or stages (or SIGINT), never the grace period after it.
 struct TimePoint {
   std::int64_t second = 0;  // 1 for [0 s, 1 s) after the warm-up, and so on
   std::uint64_t requests = 0;

@@ -291,14 +291,57 @@ TEST_F(LoadSchedulerTest, WarmupIterationsAreLeftOutOfMetrics) {
   EXPECT_EQ(Hist(*s, "get", "latency").count(), 10);
   EXPECT_EQ(s->metrics().counters().requests, 10u);
   EXPECT_EQ(s->measured_ns(), 1 * kS);
-  // The series covers the measured part: the last request ended exactly at 1.5 s, the start of
-  // the second second.
-  ASSERT_EQ(s->seconds().size(), 2u);
+  // The series covers the measured part, [0.5 s, 1.5 s): one second. The last request ended at
+  // 1.5 s, once the measured part was over: it counts in the totals but in no second.
+  ASSERT_EQ(s->seconds().size(), 1u);
   EXPECT_EQ(s->seconds()[0].second, 1);
   EXPECT_EQ(s->seconds()[0].requests, 9u);
-  EXPECT_EQ(s->seconds()[1].requests, 1u);
-  EXPECT_EQ(s->seconds()[0].iterations + s->seconds()[1].iterations, 10u);
+  EXPECT_EQ(s->seconds()[0].iterations, 9u);
   EXPECT_EQ(Histogram::from_json(s->seconds()[0].latency).count(), 9);
+}
+
+TEST_F(LoadSchedulerTest, SeriesEndsWithTheMeasuredPartNotTheGracePeriod) {
+  // One user, iterations of 0.8 s, 2.5 s measured after a 1 s warm-up: iterations start at 0 and
+  // 0.8 s (warm-up), 1.6, 2.4 and 3.2 s (measured); the last ends at 4.0 s, in the grace period.
+  ScriptGets(10, [](int, std::int64_t) { return 800; });
+  WorkerPlan plan = Plan(LoadMode::kClosed);
+  plan.users = std::make_unique<RateProfile>(
+      std::vector<RateProfile::Segment>{{1 * kS, 1, 1}, {2500 * kMs, 1, 1}});
+  plan.warmup_ns = 1 * kS;
+  plan.end_ns = 3500 * kMs;
+  plan.grace_ns = 5 * kS;
+  auto s = Make(std::move(plan));
+  s->start();
+  RunToEnd(*s);
+  EXPECT_EQ(transport_.now_ns() - kT0, 4000 * kMs);
+  EXPECT_EQ(s->warmup_iterations(), 2u);
+  EXPECT_EQ(s->iterations(), 3u);
+  EXPECT_EQ(s->metrics().counters().requests, 3u);
+  // Seconds 1 and 2 whole, second 3 cut at the end of the measured part (3.5 s): measured
+  // completions at 2.4 s (second 2) and 3.2 s (second 3); the one at 4.0 s is in the grace.
+  ASSERT_EQ(s->seconds().size(), 3u);
+  EXPECT_EQ(s->seconds()[2].second, 3);
+  EXPECT_EQ(s->seconds()[0].requests, 0u);
+  EXPECT_EQ(s->seconds()[1].requests, 1u);
+  EXPECT_EQ(s->seconds()[2].requests, 1u);
+}
+
+TEST_F(LoadSchedulerTest, SeriesEndsAtTheSignal) {
+  ScriptGets(10, [](int, std::int64_t) { return 700; });
+  WorkerPlan plan = Plan(LoadMode::kClosed);
+  plan.users = std::make_unique<RateProfile>(std::vector<RateProfile::Segment>{{60 * kS, 1, 1}});
+  plan.end_ns = 60 * kS;
+  plan.grace_ns = 5 * kS;
+  auto s = Make(std::move(plan));
+  s->start();
+  transport_.advance_ms(1500);
+  s->stop(true);
+  RunToEnd(*s);
+  // Completions at 0.7 and 1.4 s, the signal at 1.5 s, the third ends in the grace at 2.1 s.
+  EXPECT_EQ(s->iterations(), 3u);
+  ASSERT_EQ(s->seconds().size(), 2u);
+  EXPECT_EQ(s->seconds()[0].requests, 1u);
+  EXPECT_EQ(s->seconds()[1].requests, 1u);
 }
 
 TEST_F(LoadSchedulerTest, StopDrainsThenAbandonsAfterTheGracePeriod) {
