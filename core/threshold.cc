@@ -16,6 +16,8 @@ constexpr std::array<std::string_view, 6> kCorrectable = {
     "latency", "ttfb", "ttfe", "ttft", "poll_to_terminal", "resume_latency"};
 constexpr std::array<std::string_view, 3> kOtherTimes = {"inter_event_gap", "schedule_lag",
                                                          "iteration_duration"};
+// Histograms of counts (DESIGN.md §8: the poll count that goes with poll_to_terminal).
+constexpr std::array<std::string_view, 1> kCountMetrics = {"polls"};
 constexpr std::array<std::string_view, 5> kStepKinds = {"get", "stream", "poll", "chain",
                                                         "iteration"};
 constexpr std::array<std::string_view, 3> kRates = {"errors", "dropped", "checks"};
@@ -73,6 +75,8 @@ std::optional<double> take_number(std::string_view& s) {
 }
 
 }  // namespace
+
+bool is_count_metric(std::string_view metric) { return one_of(kCountMetrics, metric); }
 
 std::string_view to_string(Threshold::Op op) {
   switch (op) {
@@ -151,10 +155,10 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string& err
         t.step_kind = std::string(step_kind);
         arg = arg.substr(dot + 1);
       }
-      if (!known_time_metric(arg)) {
+      if (!known_time_metric(arg) && !is_count_metric(arg)) {
         error = "\"" + t.expression + "\": unknown metric \"" + std::string(arg) +
                 "\" (latency, ttfb, ttfe, ttft, poll_to_terminal, resume_latency, each also "
-                "_corrected; inter_event_gap, schedule_lag, iteration_duration)";
+                "_corrected; inter_event_gap, schedule_lag, iteration_duration; polls)";
         return std::nullopt;
       }
       t.metric = std::string(arg);
@@ -182,7 +186,14 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string& err
   const std::string_view unit = trim(rest);
   switch (t.kind) {
     case Threshold::Kind::kPercentile:
-      if (unit == "us") {
+      if (is_count_metric(t.metric)) {
+        if (!unit.empty()) {
+          error = "\"" + t.expression + "\": " + t.metric +
+                  " is a count, compared with a plain number (no unit)";
+          return std::nullopt;
+        }
+        t.value = *number;
+      } else if (unit == "us") {
         t.value = *number;
       } else if (unit == "ms") {
         t.value = *number * 1e3;

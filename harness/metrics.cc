@@ -18,6 +18,8 @@ std::string_view to_string(Metric metric) {
       return "poll_to_terminal";
     case Metric::kResumeLatency:
       return "resume_latency";
+    case Metric::kPolls:
+      return "polls";
     case Metric::kCount_:
       break;
   }
@@ -33,8 +35,9 @@ void Metrics::record_into(ByKind& table, Step::Kind kind, Metric metric, std::in
 void Metrics::record_us(Step::Kind kind, Metric metric, std::int64_t value_us) {
   if (sink_ != nullptr) {
     sink_->record_us(kind, metric, value_us);
-    // A gap between events is not measured from a start, so it has no corrected form.
-    if (metric != Metric::kInterEventGap) {
+    // A gap between events is not measured from a start, and a count is no time: neither has a
+    // corrected form.
+    if (metric != Metric::kInterEventGap && metric != Metric::kPolls) {
       record_into(sink_->corrected_, kind, metric, value_us + lag_us_);
     }
     return;

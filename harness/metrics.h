@@ -20,6 +20,7 @@ enum class Metric : std::uint8_t {
   kInterEventGap,
   kPollToTerminal,
   kResumeLatency,
+  kPolls,  // a count, not a time: the GETs a poll step made until it saw a terminal state
   kCount_,
 };
 std::string_view to_string(Metric metric);

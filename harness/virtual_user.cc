@@ -151,6 +151,8 @@ void VirtualUser::poll_once(const Step& step) {
         if (terminal) {
           ctx_.metrics.record_ns(Step::Kind::kPoll, Metric::kPollToTerminal,
                                  obs_.gets.back().http.end_ns - obs_.gets.front().http.start_ns);
+          ctx_.metrics.record_us(Step::Kind::kPoll, Metric::kPolls,
+                                 static_cast<std::int64_t>(obs_.gets.size()));
           return complete_step();
         }
         const bool expired = now >= poll_deadline_ns_;

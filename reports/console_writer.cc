@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/threshold.h"
+
 namespace ixh {
 namespace {
 
@@ -16,9 +18,9 @@ namespace {
 constexpr std::array<std::string_view, 6> kKindOrder = {"get",   "stream", "poll",
                                                         "chain", "wait",   "probe"};
 // Metrics of DESIGN.md §8; each _corrected variant follows its base metric (see RankMetric).
-constexpr std::array<std::string_view, 8> kMetricOrder = {
-    "latency",          "ttfb",        "ttfe", "ttft", "inter_event_gap", "resume_latency",
-    "poll_to_terminal", "schedule_lag"};
+constexpr std::array<std::string_view, 9> kMetricOrder = {
+    "latency",          "ttfb",  "ttfe",        "ttft", "inter_event_gap", "resume_latency",
+    "poll_to_terminal", "polls", "schedule_lag"};
 constexpr std::array<std::string_view, 7> kErrorOrder = {
     "connect", "timeout", "http_status", "protocol", "sse_parse", "check_failed", "cancelled"};
 
@@ -254,6 +256,13 @@ class Printer {
         row[1] = std::to_string(h.count());
         if (h.count() == 0) {
           std::fill(row.begin() + 2, row.end(), "-");
+        } else if (is_count_metric(metric)) {
+          // Counts, not times: whole numbers, and the name says so.
+          row[0] += " (count)";
+          row[2] = std::to_string(h.value_at_percentile(50));
+          row[3] = std::to_string(h.value_at_percentile(90));
+          row[4] = std::to_string(h.value_at_percentile(99));
+          row[5] = std::to_string(h.max());
         } else {
           row[2] = format_thousandths(h.value_at_percentile(50));
           row[3] = format_thousandths(h.value_at_percentile(90));

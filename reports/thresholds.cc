@@ -58,7 +58,7 @@ ThresholdResult evaluate(const RunReport& report, const SourcedThreshold& st) {
         return r;
       }
       const double v = statistic(merged, t.statistic);
-      r.actual = format_time(v);
+      r.actual = is_count_metric(t.metric) ? format(v, "") : format_time(v);
       r.passed = compare(v, t.op, t.value);
       return r;
     }

@@ -63,6 +63,37 @@ TEST(LoadCliTest, ShortClosedRunPassesThresholdsAndWritesTheSeries) {
   EXPECT_TRUE(j.at("metrics").at("iteration").contains("schedule_lag"));
 }
 
+// Each poll step records how many GETs it took to see COMPLETED; thresholds and the summary
+// treat that as a count.
+TEST(LoadCliTest, PollCountIsAHistogramWithThresholds) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("poll.json", R"({
+    "interactions": {
+      "lp": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 60, "text": "ok"},
+                          {"after_ms": 60, "state": "COMPLETED"}]}
+    },
+    "steps": [{"poll": "lp", "interval_ms": 20, "timeout_ms": 10000,
+               "expect": {"state": "COMPLETED"}}]
+  })");
+  const std::string report = tmp.file("run.json");
+  const ProcessResult r = run_ixh(
+      {"run", file, "--vus", "2", "--iterations", "4", "--duration", "20s", "--quiet",
+       "--threshold", "p99(polls)<20", "--threshold", "min(poll.polls)>=2", "--json", report},
+      Millis(30000));
+  ASSERT_TRUE(r.exit_code.has_value()) << r.err;
+  EXPECT_EQ(*r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  p99(polls)<20"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  min(poll.polls)>=2"));
+  EXPECT_THAT(r.out, HasSubstr("polls (count)"));
+  const nlohmann::json j = nlohmann::json::parse(read_file(report));
+  const nlohmann::json& polls = j.at("metrics").at("poll").at("polls");
+  EXPECT_EQ(polls.at("count"), 4);
+  EXPECT_GE(polls.at("min_us").get<int>(), 2);  // a count, in the shape of every metric
+  EXPECT_LE(polls.at("max_us").get<int>(), 20);
+  EXPECT_FALSE(j.at("metrics").at("poll").contains("polls_corrected"));
+}
+
 TEST(LoadCliTest, FailingThresholdExitsOne) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
@@ -83,6 +114,8 @@ TEST(LoadCliTest, UnknownMetricAndBadValuesAreUsageErrors) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--threshold", "p99(ttfx)<250ms"}, "unknown metric \"ttfx\""},
       {{"--threshold", "p99(ttfe)<250"}, "needs a unit"},
+      {{"--threshold", "p99(pollz)<20"}, "unknown metric \"pollz\""},
+      {{"--threshold", "p99(polls)<20ms"}, "polls is a count"},
       {{"--rate", "fast"}, "--rate"},
       {{"--duration", "10"}, "--duration"},
       {{"--stages", "30s-500"}, "--stages"},

@@ -117,6 +117,15 @@ TEST(ConsoleWriterTest, EmptyHistogramShowsDashes) {
   EXPECT_THAT(WriteConsole(r), HasSubstr("\n    latency      0    -    -    -    -\n"));
 }
 
+TEST(ConsoleWriterTest, PollCountsShowAsWholeNumbersAfterPollToTerminal) {
+  RunReport r;
+  for (std::int64_t polls : {1, 2, 2, 3, 14}) r.metrics["poll"]["polls"].record(polls);
+  r.metrics["poll"]["poll_to_terminal"].record(316'000);
+  const std::string text = WriteConsole(r);
+  EXPECT_THAT(text, HasSubstr("\n    polls (count)         5    2   14   14   14\n"));
+  EXPECT_LT(text.find("    poll_to_terminal "), text.find("    polls (count) "));
+}
+
 TEST(ConsoleWriterTest, EscapesControlCharactersFromTheReport) {
   RunReport r;
   r.target = "http://x\x1b[2J\r";

@@ -52,6 +52,24 @@ TEST(ThresholdParseTest, PercentilesOfMetricsWithUnits) {
   }
 }
 
+TEST(ThresholdParseTest, CountMetricsTakeAPlainNumber) {
+  Threshold t = Parse("p99(polls)<20");
+  EXPECT_EQ(t.kind, Threshold::Kind::kPercentile);
+  EXPECT_EQ(t.statistic, "p99");
+  EXPECT_EQ(t.metric, "polls");
+  EXPECT_DOUBLE_EQ(t.value, 20);
+  t = Parse("max(poll.polls)<=8");
+  EXPECT_EQ(t.step_kind, "poll");
+  EXPECT_DOUBLE_EQ(t.value, 8);
+  EXPECT_TRUE(is_count_metric("polls"));
+  EXPECT_FALSE(is_count_metric("poll_to_terminal"));
+  EXPECT_THAT(ErrorOf("p99(polls)<20ms"), HasSubstr("polls is a count"));
+  // A count is not measured from a start: there is no corrected form.
+  EXPECT_THAT(ErrorOf("p99(polls_corrected)<20"), HasSubstr("unknown metric"));
+  EXPECT_THAT(ErrorOf("p99(pollz)<20"), HasSubstr("unknown metric \"pollz\""));
+  EXPECT_THAT(ErrorOf("polls<20"), HasSubstr("unknown metric or counter"));
+}
+
 TEST(ThresholdParseTest, RatesAndCounters) {
   Threshold t = Parse("rate(errors)<0.1%");
   EXPECT_EQ(t.kind, Threshold::Kind::kRate);
@@ -126,6 +144,24 @@ TEST(ThresholdEvalTest, PercentilesOverOneOrEveryStepKind) {
   EXPECT_TRUE(res[4].passed);
   EXPECT_EQ(res[4].actual, "505us");
   EXPECT_EQ(res[4].source, "cli");
+}
+
+TEST(ThresholdEvalTest, PercentilesOfCountsAreCounts) {
+  RunReport r;
+  for (std::int64_t polls : {1, 2, 2, 3, 3, 3, 4, 4, 5, 12})
+    r.metrics["poll"]["polls"].record(polls);
+  const auto res = Eval(r, {"p50(polls)<=3", "p99(polls)<10", "max(poll.polls)<=12",
+                            "mean(polls)>3.5", "p50(stream.polls)<1"});
+  ASSERT_EQ(res.size(), 5u);
+  EXPECT_TRUE(res[0].passed);
+  EXPECT_EQ(res[0].actual, "3");
+  EXPECT_FALSE(res[1].passed);
+  EXPECT_EQ(res[1].actual, "12");
+  EXPECT_TRUE(res[2].passed);
+  EXPECT_TRUE(res[3].passed);
+  EXPECT_EQ(res[3].actual, "3.9");
+  EXPECT_FALSE(res[4].passed);
+  EXPECT_EQ(res[4].actual, "no samples of stream.polls");
 }
 
 TEST(ThresholdEvalTest, RatesCountersAndMissingData) {

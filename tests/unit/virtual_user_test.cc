@@ -635,6 +635,7 @@ TEST_F(VirtualUserTest, PollStopsAtTerminalState) {
   EXPECT_EQ(observed_[0].gets.size(), 4u);
   EXPECT_FALSE(observed_[0].timed_out);
   ExpectOnly("poll", "poll_to_terminal", 316'000);
+  ExpectOnly("poll", "polls", 4);  // a count: four GETs until COMPLETED
   const std::optional<Histogram> latency = Hist("poll", "latency");
   ASSERT_TRUE(latency.has_value());
   EXPECT_EQ(latency->count(), 4);
@@ -669,6 +670,7 @@ TEST_F(VirtualUserTest, PollGivesUpAtItsTimeout) {
   EXPECT_TRUE(observed_[0].timed_out);
   EXPECT_EQ(observed_[0].gets.size(), 11u);
   EXPECT_FALSE(Hist("poll", "poll_to_terminal").has_value());
+  EXPECT_FALSE(Hist("poll", "polls").has_value());  // no terminal state, no count
   EXPECT_EQ(errors("timeout"), 1u);
   EXPECT_EQ(errors("check_failed"), 1u);
   EXPECT_THAT(Names(report_.steps[0].checks, true), ElementsAre("expect.state"));
