@@ -30,6 +30,7 @@
 #include "mock_server/mock_options.h"
 #include "mock_server/mock_server.h"
 #include "reports/run_report.h"
+#include "tests/unit/step_test_support.h"
 
 namespace ixh {
 namespace {
@@ -37,6 +38,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+using test::RecordingCheck;
 using ::testing::ElementsAreArray;
 
 [[maybe_unused]] const bool kSigpipeIgnored = [] {
@@ -62,18 +64,6 @@ Scenario OneStep(const std::string& faults, const std::string& step) {
   doc["steps"][0]["stream"] = "story";
   return parse_scenario(doc, "drill.json");
 }
-
-class RecordingCheck final : public Check {
- public:
-  explicit RecordingCheck(std::vector<StepObservation>* out) : out_(out) {}
-  std::string_view name() const override { return "test.recorder"; }
-  void evaluate(const StepObservation& o, std::vector<CheckRecord>&) const override {
-    out_->push_back(o);
-  }
-
- private:
-  std::vector<StepObservation>* out_;
-};
 
 struct DrillResult {
   StepObservation observation;

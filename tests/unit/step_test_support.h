@@ -1,8 +1,9 @@
 #pragma once
 
-// Helpers shared by the unit tests that run a VirtualUser on the fake transport
-// (virtual_user_test.cc, resume_loop_test.cc): a check that records what it is shown, and
-// lookups in a step's check records.
+// Helpers shared by the tests that run virtual users and read their step reports (unit:
+// virtual_user_test.cc, resume_loop_test.cc on the fake transport; integration:
+// fault_resume_test.cc against the mock): a check that records what it is shown, and lookups in
+// a step's check records.
 
 #include <string>
 #include <string_view>
