@@ -67,6 +67,8 @@ TEST(LoadSpecTest, RejectsBadBlocksNamingTheField) {
   ExpectRejected("bad/load_threshold_unknown_metric.json", "/load/thresholds/0",
                  "unknown metric \"ttfx\"");
   ExpectRejected("bad/load_threshold_no_unit.json", "/load/thresholds/0", "needs a unit");
+  ExpectRejected("bad/load_threshold_polls_with_unit.json", "/load/thresholds/1",
+                 "polls is a count");
   ExpectRejected("bad/load_stage_missing_target.json", "/load/stages/0",
                  "exactly the keys \"duration_ms\" and \"target\"");
   ExpectRejected("bad/load_weight_zero.json", "/load/weight", "a number above 0");
