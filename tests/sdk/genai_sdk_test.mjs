@@ -144,6 +144,63 @@ async function runSdk(base, moduleSpec) {
     assert.deepEqual(afterEnd, [], 'nothing follows the last event');
   });
 
+  await test('a stream cut inside an event resumes from that frame; verify judges it exact',
+             async () => {
+    // Two templates like `counted`, one whose first stream is cut 5 bytes into the first delta
+    // frame (evt_000003), right after the step.start frame (evt_000003.1). The byte offset comes
+    // from a whole stream of an instance whose id has the same length.
+    const ref = `cutref_${label}.c`;
+    const cut = `cutmid_${label}.c`;
+    const timeline = [
+      {after_ms: 0, state: 'RUNNING'}, {after_ms: 0, text: '1, 2'}, {after_ms: 0, text: ', 3, 4'},
+      {after_ms: 0, text: ', 5.'}, {after_ms: 0, state: 'COMPLETED'},
+    ];
+    const define = async (faults) => {
+      const name = (faults ? 'cutmid_' : 'cutref_') + label;
+      const res = await fetch(`${base}/_mock/scenarios`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({name, interactions: {[name]: {timeline, ...(faults && {faults})}}}),
+      });
+      assert.equal(res.status, 200, `POST /_mock/scenarios ${name}`);
+    };
+    await define(null);
+    const raw = await (await fetch(`${base}/v1beta/interactions/${ref}?stream=true`)).text();
+    const frame = raw.indexOf('"evt_000003.1"');
+    assert.ok(frame > 0, 'the whole stream has a step.start frame evt_000003.1');
+    const afterBytes = raw.indexOf('\n\n', frame) + 2 + 5;
+    await define([{cut: {after_bytes: afterBytes}, attempts: [1]}]);
+
+    // A cut stream (FIN without the last chunk) ends the SDKs' iteration quietly or with an
+    // error, by version; either way the stream never completed, and a client resumes after the
+    // last event_id it saw.
+    const got = [];
+    try {
+      for await (const ev of await get(cut, {stream: true})) got.push(ev);
+    } catch {
+    }
+    assert.equal(got.at(-1)?.event_id, 'evt_000003.1', 'the last whole frame is the step.start');
+    const rest = await collect(await get(cut, {stream: true, last_event_id: got.at(-1).event_id}));
+    assert.equal(rest[0]?.event_id, 'evt_000003');
+    assert.equal(textOf(got) + textOf(rest), '1, 2, 3, 4, 5.');
+
+    // The mock records a response's end just after its last bytes: wait (bounded) until it has.
+    let verdict;
+    for (let i = 0; i < 100; ++i) {
+      const v = await admin(base, 'GET', '/_mock/verify');
+      verdict = v.instances.find((x) => x.instance === cut);
+      if (verdict && verdict.attempts.every((a) => a.ended !== '')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(verdict, `verify lists ${cut}`);
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+    assert.equal(verdict.resumes.length, 1);
+    assert.equal(verdict.resumes[0].last_event_id, 'evt_000003.1');
+    assert.equal(verdict.resumes[0].verdict, 'exact');
+    assert.deepEqual(verdict.lost, []);
+    assert.deepEqual(verdict.duplicated, []);
+  });
+
   await test('stream a running interaction live to its end', async () => {
     const live = `live.${label}`;
     const before = await get(live);
