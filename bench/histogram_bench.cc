@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "harness/live_histogram.h"
 #include "reports/histogram.h"
 
 namespace {
@@ -70,5 +71,28 @@ void BM_ValueAtPercentile(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ValueAtPercentile)->Arg(kNarrow)->Arg(kWide)->ArgName("wide");
+
+// One refresh of the load progress line (cli/load_progress.cc): the workers' last-second ttfe
+// histograms (LiveHistogram) merged into one, then p50 and p99. Each worker's second holds 1000
+// values log-uniform over 1 µs to 1 h (the widest spread). Runs four times a second.
+void BM_ProgressLineMerge(benchmark::State& state) {
+  const auto workers = static_cast<std::size_t>(state.range(0));
+  std::vector<ixh::LiveHistogram> live(workers);
+  for (std::size_t w = 0; w < workers; ++w) {
+    std::vector<std::int64_t> values = Values(1000, kWide);
+    std::shuffle(values.begin(), values.end(), std::mt19937_64(w));
+    ixh::Histogram second;
+    for (const std::int64_t v : values) second.record(v);
+    live[w].publish(second);
+  }
+  ixh::Histogram total;
+  for (auto _ : state) {
+    total.reset();
+    for (const ixh::LiveHistogram& l : live) l.merge_into(total);
+    benchmark::DoNotOptimize(total.value_at_percentile(50));
+    benchmark::DoNotOptimize(total.value_at_percentile(99));
+  }
+}
+BENCHMARK(BM_ProgressLineMerge)->Arg(1)->Arg(8)->Arg(64)->ArgName("workers");
 
 }  // namespace
