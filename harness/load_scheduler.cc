@@ -219,8 +219,6 @@ void LoadScheduler::stop(bool interrupted) {
   if (interrupted) interrupted_stop_ = true;
   if (stopped_at_ < 0) {
     stopped_at_ = now();
-    // The end timer may run a moment late: the measured part ends when it was planned to.
-    close_series(interrupted ? stopped_at_ : std::min(stopped_at_, t0_ + plan_.end_ns));
     // Paced: arrivals that fell due while every user was busy never start; say so.
     while (plan_.mode == LoadMode::kPaced && !exhausted()) {
       const std::int64_t t = plan_.pacer->next_ns();
@@ -230,6 +228,8 @@ void LoadScheduler::stop(bool interrupted) {
         ++dropped_;
       }
     }
+    // The end timer may run a moment late: the measured part ends when it was planned to.
+    close_series(interrupted ? stopped_at_ : std::min(stopped_at_, t0_ + plan_.end_ns));
   }
   stopping_ = true;
   if (!grace_armed_) {
@@ -306,7 +306,14 @@ void LoadScheduler::close_series(std::int64_t end_ns) {
   // The measured part's last second, cut at its end, unless it ended on a whole second (or
   // during the warm-up, when nothing was measured).
   const std::int64_t second_start = t0_ + plan_.warmup_ns + second_index_ * kNsPerS;
-  if (end_ns > second_start) record_second();
+  if (end_ns > second_start) {
+    record_second();
+  } else if (!seconds_.empty()) {
+    // It ended on a whole second, recorded just before: arrivals the stop found never started
+    // fell due within it.
+    seconds_.back().dropped += dropped_ - last_dropped_;
+    last_dropped_ = dropped_;
+  }
 }
 
 void LoadScheduler::tick_second() {

@@ -404,6 +404,27 @@ TEST_F(LoadSchedulerTest, MixFollowsTheWeights) {
 // [5k + 1 s, 5k + 2 s) is answered at 5k + 2 s. One user paced at 100 requests/s (wrk2's model).
 // Measured from the actual start, only the one request that hits the stall sees it; measured from
 // the intended start, all 100 requests meant for the stalled second do, 1000 ms, 990 ms, ... 10 ms.
+TEST_F(LoadSchedulerTest, SeriesCountsTheArrivalsTheEndFoundWaiting) {
+  // Paced, one user, 10 arrivals a second for 2 s, iterations of 1.5 s: the user takes the
+  // arrivals meant for 0 and 0.1 s; the 18 others are still waiting at the end, dropped within
+  // the measured part, so within its last second.
+  ScriptGets(20, [](int, std::int64_t) { return 1500; });
+  WorkerPlan plan = Plan(LoadMode::kPaced);
+  plan.pacer = std::make_unique<ConstantPacer>(Flat(10, 2 * kS), 0.0);
+  plan.users = std::make_unique<RateProfile>(std::vector<RateProfile::Segment>{{2 * kS, 1, 1}});
+  plan.end_ns = 2 * kS;
+  plan.grace_ns = 5 * kS;
+  auto s = Make(std::move(plan));
+  s->start();
+  RunToEnd(*s);
+  EXPECT_EQ(s->arrivals(), 20u);
+  EXPECT_EQ(s->dropped(), 18u);
+  EXPECT_EQ(s->iterations(), 2u);
+  ASSERT_EQ(s->seconds().size(), 2u);
+  EXPECT_EQ(s->seconds()[1].dropped, 18u);
+  EXPECT_EQ(s->seconds()[1].requests, 1u);  // the second iteration ends at 3 s, in the grace
+}
+
 TEST_F(LoadSchedulerTest, CorrectedLatencyShowsTheStallThatMeasuredLatencyHides) {
   constexpr int kCycles = 10;
   constexpr int kPerCycle = 500;  // 5 s at 100/s
