@@ -94,6 +94,33 @@ TEST(LoadCliTest, PollCountIsAHistogramWithThresholds) {
   EXPECT_FALSE(j.at("metrics").at("poll").contains("polls_corrected"));
 }
 
+// The series holds the measured part alone: 2 s after a 1 s warm-up make seconds 1 and 2,
+// however long the streams in flight at the end take to drain in the grace period.
+TEST(LoadCliTest, TimeSeriesLeavesOutWarmupAndGrace) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("slow.json", R"({
+    "interactions": {"slow": {"generate": {"chunks": 4, "bytes": 8, "every_ms": 400}}},
+    "steps": [{"stream": "slow", "timeout_ms": 20000, "expect": {"state": "COMPLETED"}}]
+  })");
+  const std::string report = tmp.file("run.json");
+  const ProcessResult r = run_ixh({"run", file, "--vus", "2", "--warmup", "1s", "--duration", "2s",
+                                   "--grace", "10s", "--quiet", "--json", report},
+                                  Millis(30000));
+  ASSERT_TRUE(r.exit_code.has_value()) << r.err;
+  EXPECT_EQ(*r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_file(report));
+  const nlohmann::json& series = j.at("load").at("timeseries");
+  ASSERT_EQ(series.size(), 2u) << series.dump(2);
+  EXPECT_EQ(series[0].at("second"), 1);
+  EXPECT_EQ(series[1].at("second"), 2);
+  // Streams still running at the end finished in the grace period: in the totals, in no second.
+  std::uint64_t requests = 0;
+  for (const auto& p : series) requests += p.at("requests").get<std::uint64_t>();
+  EXPECT_LE(requests, j.at("counters").at("requests").get<std::uint64_t>());
+  EXPECT_GT(j.at("load").at("iterations").get<int>(), 0);
+}
+
 TEST(LoadCliTest, FailingThresholdExitsOne) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
