@@ -280,9 +280,8 @@ def main():
                 f"lateness p99 {fmt((f.get('lateness_ms') or {}).get('p99'))} ms", "<= 2 ms",
                 verdict(g.get("p99"), lambda x: x <= 2))
 
-        load_before = read(d, "load_before.txt").strip()
-        load_after = read(d, "load_after.txt").strip()
-
+    load_before = read(d, "load_before.txt").strip()
+    load_after = read(d, "load_after.txt").strip()
     print("| # | measurement | ixh | peer | ratio / figure | target | status |")
     print("|---|---|---|---|---|---|---|")
     for x in rows:
