@@ -33,6 +33,7 @@ struct DecodedInteraction {
   bool update_time_valid = false;
   std::vector<DecodeFinding> findings;
   bool ok() const { return findings.empty(); }
+  bool operator==(const DecodedInteraction&) const = default;
 };
 
 struct DecodedEvent {
@@ -55,6 +56,7 @@ struct DecodedEvent {
   bool end_marker = false;  // genai's `data: [DONE]`, the last frame of a complete stream
   std::vector<DecodeFinding> findings;
   bool ok() const { return findings.empty(); }
+  bool operator==(const DecodedEvent&) const = default;
 };
 
 struct DecodedError {
@@ -63,6 +65,7 @@ struct DecodedError {
   std::string status;
   std::vector<DecodeFinding> findings;
   bool ok() const { return findings.empty(); }
+  bool operator==(const DecodedError&) const = default;
 };
 
 // "/state: missing (expected field \"state\")": one finding as reports print it.

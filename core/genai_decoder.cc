@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <limits>
 
+#include "core/fast_decoder.h"
 #include "core/finding_reader.h"
 #include "core/genai_dialect.h"
 #include "core/seed_decoder.h"
@@ -232,6 +233,13 @@ void decode_frame(Reader& r, const Json& data, const std::string& type, DecodedE
 }  // namespace
 
 DecodedInteraction decode_genai_interaction(std::string_view json_body) {
+  if (std::optional<DecodedInteraction> fast = fast_decode_genai_interaction(json_body)) {
+    return std::move(*fast);
+  }
+  return decode_genai_interaction_dom(json_body);
+}
+
+DecodedInteraction decode_genai_interaction_dom(std::string_view json_body) {
   const Json j = parse_json_lenient(json_body);
   if (j.is_discarded()) {
     DecodedInteraction d;
@@ -289,6 +297,11 @@ DecodedInteraction decode_genai_interaction(const Json& body, bool embedded) {
 }
 
 DecodedEvent decode_genai_event(const SseEvent& raw) {
+  if (std::optional<DecodedEvent> fast = fast_decode_genai_event(raw)) return std::move(*fast);
+  return decode_genai_event_dom(raw);
+}
+
+DecodedEvent decode_genai_event_dom(const SseEvent& raw) {
   DecodedEvent ev;
   Reader r(ev.findings);
   if (!raw.last_event_id.empty()) {

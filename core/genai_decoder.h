@@ -21,8 +21,13 @@ namespace ixh {
 // total_tokens = input + output + thought + tool_use tokens. Text is the concatenated text blocks
 // of the model_output steps. The statuses the model lacks (requires_action, incomplete,
 // budget_exceeded, requires_continuation) are no finding but leave state_valid false.
+//
+// The text overloads (and decode_genai_event below) try the fast path of core/fast_decoder.h
+// first and decode through a JSON document only when it declines; the results are identical.
 DecodedInteraction decode_genai_interaction(std::string_view json_body);
 DecodedInteraction decode_genai_interaction(const nlohmann::json& body, bool embedded = false);
+// The document path alone, for the differential tests and benchmarks that compare the two.
+DecodedInteraction decode_genai_interaction_dom(std::string_view json_body);
 inline DecodedInteraction decode_genai_interaction(const std::string& json_body) {
   return decode_genai_interaction(std::string_view(json_body));
 }
@@ -37,6 +42,7 @@ inline DecodedInteraction decode_genai_interaction(const char* json_body) {
 // interaction; interaction.created, step.start, step.stop, error, other deltas and unknown event
 // types are framing; `data: [DONE]` is the end marker.
 DecodedEvent decode_genai_event(const SseEvent& raw);
+DecodedEvent decode_genai_event_dom(const SseEvent& raw);
 
 // Dialect dispatch for the driver's decode call sites.
 DecodedInteraction decode_interaction(Dialect dialect, std::string_view json_body);

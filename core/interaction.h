@@ -55,6 +55,7 @@ struct Interaction {
   std::optional<std::string> previous_interaction_id;
 
   const std::string& output_text() const { return candidates.front(); }
+  bool operator==(const Interaction&) const = default;
 };
 
 // Id of the n-th event of a log, n counted from 1: "evt_000001". Deterministic by design so a

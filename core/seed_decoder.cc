@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error_body.h"
+#include "core/fast_decoder.h"
 #include "core/finding_reader.h"
 #include "core/seed_dialect.h"
 #include "core/wire_time.h"
@@ -225,6 +226,13 @@ std::string format_finding(const DecodeFinding& finding) {
 }
 
 DecodedInteraction decode_seed_interaction(std::string_view json_body) {
+  if (std::optional<DecodedInteraction> fast = fast_decode_seed_interaction(json_body)) {
+    return std::move(*fast);
+  }
+  return decode_seed_interaction_dom(json_body);
+}
+
+DecodedInteraction decode_seed_interaction_dom(std::string_view json_body) {
   const Json j = parse_json_lenient(json_body);
   if (j.is_discarded()) {
     DecodedInteraction d;
@@ -279,6 +287,11 @@ DecodedInteraction decode_seed_interaction(const Json& body) {
 }
 
 DecodedEvent decode_seed_event(const SseEvent& raw) {
+  if (std::optional<DecodedEvent> fast = fast_decode_seed_event(raw)) return std::move(*fast);
+  return decode_seed_event_dom(raw);
+}
+
+DecodedEvent decode_seed_event_dom(const SseEvent& raw) {
   DecodedEvent ev;
   ev.id = raw.last_event_id;
   Reader r(ev.findings);

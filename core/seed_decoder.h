@@ -22,8 +22,14 @@ namespace ixh {
 // equals output.text, update_time >= create_time, usage total) and flags unknown fields. It does
 // not judge what depends on the request or the state (input asked for, usage only once
 // terminal): the harness's checks do.
+//
+// The text overloads (and decode_seed_event below) try the fast path of core/fast_decoder.h
+// first and decode through a JSON document only when it declines; the results are identical.
 DecodedInteraction decode_seed_interaction(std::string_view json_body);
 DecodedInteraction decode_seed_interaction(const nlohmann::json& body);
+// The document path alone, without trying the fast path: for the differential tests and
+// benchmarks that compare the two.
+DecodedInteraction decode_seed_interaction_dom(std::string_view json_body);
 // A std::string or a literal converts equally well to both overloads above: pick the text one.
 inline DecodedInteraction decode_seed_interaction(const std::string& json_body) {
   return decode_seed_interaction(std::string_view(json_body));
@@ -38,6 +44,7 @@ inline DecodedInteraction decode_seed_interaction(const char* json_body) {
 // each kind requires, and no others; state_change carries a non-terminal state and terminal a
 // terminal one, matching its embedded interaction; update_time is ISO 8601.
 DecodedEvent decode_seed_event(const SseEvent& raw);
+DecodedEvent decode_seed_event_dom(const SseEvent& raw);
 
 // Decodes {"error":{"code":N,"message":S,"status":S}} (google.rpc.Status; an optional "details"
 // array is allowed). code must equal http_status, status must equal

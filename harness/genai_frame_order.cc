@@ -1,9 +1,11 @@
 #include "harness/genai_frame_order.h"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/json_scanner.h"
 #include "harness/checks.h"
 
 namespace ixh {
@@ -15,8 +17,47 @@ bool is_genai_frame(const SseEvent& e) {
          t == "interaction.completed" || t.substr(0, 5) == "step." || t == "done";
 }
 
+// What one scan of a frame's data tells of its top-level "index": a plain non-negative integer,
+// absent, or something only the JSON document can answer (another number form, a duplicate,
+// escaped names, invalid JSON).
+enum class ScannedIndex { kValue, kAbsent, kAskTheDocument };
+
+ScannedIndex scan_index(std::string_view data, std::int64_t& value) {
+  JsonScanner s(data);
+  if (!s.eat('{')) return ScannedIndex::kAskTheDocument;
+  bool found = false;
+  if (!s.eat('}')) {
+    do {
+      std::string_view key;
+      if (!s.key(key)) return ScannedIndex::kAskTheDocument;
+      if (key == "index") {
+        if (found || !s.count(std::numeric_limits<std::int64_t>::max(), value)) {
+          return ScannedIndex::kAskTheDocument;
+        }
+        found = true;
+      } else if (!s.skip_value()) {
+        return ScannedIndex::kAskTheDocument;
+      }
+    } while (s.eat(','));
+    if (!s.eat('}')) return ScannedIndex::kAskTheDocument;
+  }
+  if (!s.at_end()) return ScannedIndex::kAskTheDocument;
+  return found ? ScannedIndex::kValue : ScannedIndex::kAbsent;
+}
+
 // data.index of a step frame, when it is a non-negative integer (schema.event reports the rest).
+// Every step frame of a long genai stream comes here: a scan answers for well-formed frames
+// without building their JSON document.
 std::optional<std::int64_t> index_of(const SseEvent& e) {
+  std::int64_t value = 0;
+  switch (scan_index(e.data, value)) {
+    case ScannedIndex::kValue:
+      return value;
+    case ScannedIndex::kAbsent:
+      return std::nullopt;
+    case ScannedIndex::kAskTheDocument:
+      break;
+  }
   const auto j = nlohmann::json::parse(e.data, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   const auto it = j.find("index");

@@ -8,6 +8,7 @@
 
 #include "core/genai_dialect.h"
 #include "core/sse_parser.h"
+#include "tests/unit/decode_differential.h"
 #include "tests/unit/genai_test_support.h"
 
 namespace ixh {
@@ -42,7 +43,7 @@ DecodeFinding At(const std::vector<DecodeFinding>& findings, const std::string& 
 std::vector<DecodedEvent> DecodeStream(std::string_view bytes, std::size_t piece = 0) {
   SseParser parser;
   std::vector<DecodedEvent> out;
-  const auto sink = [&](const SseEvent& e) { out.push_back(decode_genai_event(e)); };
+  const auto sink = [&](const SseEvent& e) { out.push_back(differential::genai_event(e)); };
   if (piece == 0) {
     parser.feed(bytes, sink);
   } else {
@@ -66,11 +67,12 @@ std::string Summary(const std::vector<DecodedEvent>& events) {
 TEST(GenaiDecoderTest, GoldenInteractionsDecodeWithoutFindings) {
   for (const char* file :
        {"genai/completed.json", "genai/completed_with_input.json", "genai/running.json"}) {
-    const DecodedInteraction d = decode_genai_interaction(ReadTestdata(file));
+    const DecodedInteraction d = differential::genai_interaction(ReadTestdata(file));
     EXPECT_THAT(d.findings, IsEmpty()) << file;
     EXPECT_TRUE(d.state_valid && d.create_time_valid && d.update_time_valid) << file;
   }
-  const DecodedInteraction d = decode_genai_interaction(ReadTestdata("genai/completed.json"));
+  const DecodedInteraction d =
+      differential::genai_interaction(ReadTestdata("genai/completed.json"));
   EXPECT_EQ(d.value.id, "story.u1");
   EXPECT_EQ(d.value.model, "gemini-3.5-flash");
   EXPECT_EQ(d.value.state, State::kCompleted);
@@ -82,10 +84,11 @@ TEST(GenaiDecoderTest, GoldenInteractionsDecodeWithoutFindings) {
   EXPECT_TRUE(d.has_usage);
   EXPECT_FALSE(d.has_input);
   const DecodedInteraction in =
-      decode_genai_interaction(ReadTestdata("genai/completed_with_input.json"));
+      differential::genai_interaction(ReadTestdata("genai/completed_with_input.json"));
   EXPECT_TRUE(in.has_input);
   EXPECT_EQ(in.value.input, "Tell me a story");
-  const DecodedInteraction running = decode_genai_interaction(ReadTestdata("genai/running.json"));
+  const DecodedInteraction running =
+      differential::genai_interaction(ReadTestdata("genai/running.json"));
   EXPECT_EQ(running.value.state, State::kRunning);
   EXPECT_FALSE(running.has_usage);
   EXPECT_EQ(running.value.output_text(), "Once");
@@ -103,7 +106,7 @@ TEST(GenaiDecoderTest, TheReferenceExampleDecodes) {
     "total_cached_tokens":0,"total_output_tokens":14,
     "output_tokens_by_modality":[{"modality":"text","tokens":14}],"total_tool_use_tokens":0,
     "total_thought_tokens":21,"total_tokens":46}})";
-  const DecodedInteraction d = decode_genai_interaction(body);
+  const DecodedInteraction d = differential::genai_interaction(body);
   EXPECT_THAT(d.findings, IsEmpty());
   EXPECT_EQ(d.value.output_text(), "1, 2, 3, 4, 5.");
   EXPECT_EQ(d.value.usage, (Usage{11, 14, 46}));
@@ -117,7 +120,7 @@ TEST(GenaiDecoderTest, DeviationsAreFindingsNeverThrows) {
   j["usage"]["total_tokens"] = 13;
   j["extra"] = 1;
   j["object"] = "response";
-  const DecodedInteraction d = decode_genai_interaction(j.dump());
+  const DecodedInteraction d = differential::genai_interaction(j.dump());
   EXPECT_FALSE(d.state_valid);
   EXPECT_THAT(At(d.findings, "/status").expected, HasSubstr("genai statuses"));
   EXPECT_EQ(At(d.findings, "/created").actual, "\"yesterday\"");
@@ -125,15 +128,15 @@ TEST(GenaiDecoderTest, DeviationsAreFindingsNeverThrows) {
   EXPECT_EQ(At(d.findings, "/usage/total_tokens").actual, "13");
   EXPECT_EQ(At(d.findings, "/extra").actual, "unknown field");
   EXPECT_EQ(At(d.findings, "/object").actual, "\"response\"");
-  EXPECT_EQ(decode_genai_interaction("").findings.size(), 1u);
-  EXPECT_EQ(decode_genai_interaction("[1]").findings.at(0).actual, "an array of 1 items");
-  EXPECT_EQ(At(decode_genai_interaction("{}").findings, "/id").actual, "missing");
+  EXPECT_EQ(differential::genai_interaction("").findings.size(), 1u);
+  EXPECT_EQ(differential::genai_interaction("[1]").findings.at(0).actual, "an array of 1 items");
+  EXPECT_EQ(At(differential::genai_interaction("{}").findings, "/id").actual, "missing");
 }
 
 TEST(GenaiDecoderTest, GenaiOnlyStatusesAreValidButUnmodelled) {
   Json j = genai_interaction_json(Completed(), false);
   j["status"] = "requires_action";
-  const DecodedInteraction d = decode_genai_interaction(j.dump());
+  const DecodedInteraction d = differential::genai_interaction(j.dump());
   EXPECT_THAT(d.findings, IsEmpty());
   EXPECT_FALSE(d.state_valid);
 }
@@ -141,7 +144,7 @@ TEST(GenaiDecoderTest, GenaiOnlyStatusesAreValidButUnmodelled) {
 TEST(GenaiDecoderTest, UserInputOnlyFirst) {
   Json j = genai_interaction_json(Completed(), false);
   std::swap(j["steps"][0], j["steps"][1]);
-  EXPECT_THAT(At(decode_genai_interaction(j.dump()).findings, "/steps/1/type").expected,
+  EXPECT_THAT(At(differential::genai_interaction(j.dump()).findings, "/steps/1/type").expected,
               HasSubstr("first step"));
 }
 
@@ -153,7 +156,7 @@ TEST(GenaiDecoderTest, GoldenStreamDecodesWholeByteByByteAndAtEverySplit) {
     for (std::size_t cut = 1; cut < bytes.size(); ++cut) {
       SseParser parser;
       std::vector<DecodedEvent> events;
-      const auto sink = [&](const SseEvent& e) { events.push_back(decode_genai_event(e)); };
+      const auto sink = [&](const SseEvent& e) { events.push_back(differential::genai_event(e)); };
       parser.feed(std::string_view(bytes).substr(0, cut), sink);
       parser.feed(std::string_view(bytes).substr(cut), sink);
       ASSERT_FALSE(parser.finish());
@@ -187,7 +190,7 @@ TEST(GenaiDecoderTest, EventDeviationsAreFindings) {
     e.type = std::move(type);
     e.data = std::move(data);
     e.last_event_id = std::move(id);
-    return decode_genai_event(e);
+    return differential::genai_event(e);
   };
   const DecodedEvent with_id_line =
       decode("step.stop", R"({"event_type":"step.stop","event_id":"e1","index":0})", "e1");

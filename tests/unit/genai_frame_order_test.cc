@@ -73,6 +73,30 @@ TEST(GenaiFrameOrderTest, FindsEachKindOfDisorder) {
       ElementsAre(HasSubstr("outside an open step")));
 }
 
+TEST(GenaiFrameOrderTest, ReadsTheIndexInEveryJsonFormTheSameWay) {
+  // A plain index is read by a scan; every other form by the JSON document, as before.
+  const std::string created =
+      "event: interaction.created\ndata: {\"event_type\":\"interaction.created\"}\n\n";
+  // Read as 0, the delta is inside the open step; read as anything else, it is not.
+  auto start = [](const std::string& data) {
+    return "event: step.start\ndata: " + data + "\n\n" + Frame("step.delta", 0);
+  };
+  for (const std::string data :
+       {R"({"index":0})", R"( { "event_type" : "step.start" , "index" : 0 } )", R"({"index":-0})",
+        R"({"index":1,"index":0})", R"({"\u0069ndex":0})",
+        R"({"x":{"index":5},"index":0,"y":[1,"\u00e9"]})"}) {
+    EXPECT_THAT(genai_frame_order_problems(Observe(created + start(data)), false), IsEmpty())
+        << data;
+  }
+  for (const std::string data :
+       {R"({"index":1})", R"({"index":0,"index":1})", R"({"index":1.0})", R"({"index":"0"})",
+        R"({"index":18446744073709551615})", R"({"index":0)", R"({})"}) {
+    EXPECT_THAT(genai_frame_order_problems(Observe(created + start(data)), false),
+                ::testing::Not(IsEmpty()))
+        << data;
+  }
+}
+
 TEST(GenaiFrameOrderTest, TheCheckIgnoresSeedStreamsAndRecordsGenaiOnes) {
   StepObservation o;
   o.kind = Step::Kind::kStream;

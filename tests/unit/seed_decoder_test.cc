@@ -12,6 +12,7 @@
 #include "core/seed_dialect.h"
 #include "core/sse_parser.h"
 #include "core/wire_time.h"
+#include "tests/unit/decode_differential.h"
 
 namespace ixh {
 
@@ -70,7 +71,7 @@ template <class Mutate>
 DecodedInteraction DecodeMutated(Mutate mutate) {
   Json j = seed_interaction_json(Completed());
   mutate(j);
-  return decode_seed_interaction(j.dump());
+  return differential::seed_interaction(j.dump());
 }
 
 void ExpectSameInteraction(const Interaction& want, const Interaction& got) {
@@ -90,20 +91,21 @@ void ExpectSameInteraction(const Interaction& want, const Interaction& got) {
 TEST(SeedDecoderTest, GoldenInteractionsDecodeWithoutFindings) {
   for (const char* file :
        {"seed/completed.json", "seed/completed_with_input.json", "seed/running.json"}) {
-    const DecodedInteraction d = decode_seed_interaction(ReadTestdata(file));
+    const DecodedInteraction d = differential::seed_interaction(ReadTestdata(file));
     EXPECT_THAT(d.findings, IsEmpty()) << file;
     EXPECT_TRUE(d.ok()) << file;
     EXPECT_TRUE(d.state_valid && d.create_time_valid && d.update_time_valid) << file;
   }
-  const DecodedInteraction d = decode_seed_interaction(ReadTestdata("seed/completed.json"));
+  const DecodedInteraction d = differential::seed_interaction(ReadTestdata("seed/completed.json"));
   ExpectSameInteraction(Completed(), d.value);
   EXPECT_TRUE(d.has_usage);
   EXPECT_FALSE(d.has_input);
   const DecodedInteraction with_input =
-      decode_seed_interaction(ReadTestdata("seed/completed_with_input.json"));
+      differential::seed_interaction(ReadTestdata("seed/completed_with_input.json"));
   EXPECT_TRUE(with_input.has_input);
   EXPECT_EQ(with_input.value.input, "Tell me a story");
-  const DecodedInteraction running = decode_seed_interaction(ReadTestdata("seed/running.json"));
+  const DecodedInteraction running =
+      differential::seed_interaction(ReadTestdata("seed/running.json"));
   EXPECT_FALSE(running.has_usage);
   EXPECT_EQ(running.value.state, State::kRunning);
 }
@@ -113,7 +115,7 @@ TEST(SeedDecoderTest, GoldenStreamDecodesWithoutFindings) {
   ASSERT_EQ(raw.size(), 4u);
   std::vector<DecodedEvent> events;
   for (const SseEvent& e : raw) {
-    events.push_back(decode_seed_event(e));
+    events.push_back(differential::seed_event(e));
     EXPECT_THAT(events.back().findings, IsEmpty()) << e.data;
   }
   EXPECT_EQ(events[0].kind, EventKind::kStateChange);
@@ -155,7 +157,7 @@ TEST(SeedDecoderTest, EveryEncodedSnapshotDecodesBackExactly) {
           if (input) s.input = "the input";
           if (previous) s.previous_interaction_id = "prev";
           s.usage = Usage{decoded, 3, decoded + 3};
-          const DecodedInteraction d = decode_seed_interaction(encode_seed_interaction(s));
+          const DecodedInteraction d = differential::seed_interaction(encode_seed_interaction(s));
           EXPECT_THAT(d.findings, IsEmpty()) << encode_seed_interaction(s);
           EXPECT_EQ(d.has_input, input);
           EXPECT_EQ(d.has_usage, is_terminal(state));
@@ -195,7 +197,7 @@ TEST(SeedDecoderTest, EveryEncodedEventDecodesBackExactly) {
   const std::vector<SseEvent> raw = ParseSse(bytes);
   ASSERT_EQ(raw.size(), events.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    const DecodedEvent d = decode_seed_event(raw[i]);
+    const DecodedEvent d = differential::seed_event(raw[i]);
     EXPECT_THAT(d.findings, IsEmpty()) << raw[i].data;
     EXPECT_EQ(d.kind, events[i].kind);
     EXPECT_EQ(d.id, events[i].id);
@@ -228,17 +230,17 @@ TEST(SeedDecoderTest, OverloadsAgree) {
 // ---- interaction deviations -------------------------------------------------------------
 
 TEST(SeedDecoderTest, NotJsonIsAWholeDocumentFinding) {
-  const DecodedInteraction d = decode_seed_interaction("<html>oops</html>");
+  const DecodedInteraction d = differential::seed_interaction("<html>oops</html>");
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0].pointer, "");
   EXPECT_EQ(d.findings[0].expected, "a JSON object (the interaction)");
   EXPECT_THAT(d.findings[0].actual, StartsWith("not JSON: \"<html>"));
-  EXPECT_EQ(decode_seed_interaction("").findings[0].actual, "empty");
-  EXPECT_EQ(decode_seed_interaction("{\"id\":\"\xff\"}").findings[0].pointer, "");
+  EXPECT_EQ(differential::seed_interaction("").findings[0].actual, "empty");
+  EXPECT_EQ(differential::seed_interaction("{\"id\":\"\xff\"}").findings[0].pointer, "");
 }
 
 TEST(SeedDecoderTest, NonObjectIsAWholeDocumentFinding) {
-  const DecodedInteraction d = decode_seed_interaction("[1,2]");
+  const DecodedInteraction d = differential::seed_interaction("[1,2]");
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0].actual, "an array of 2 items");
 }
@@ -439,14 +441,14 @@ DecodedEvent DecodeEvent(SseEvent raw, Mutate mutate) {
   Json j = Json::parse(raw.data);
   mutate(j, raw);
   raw.data = j.dump();
-  return decode_seed_event(raw);
+  return differential::seed_event(raw);
 }
 
 SseEvent GoldenTerminal() { return ParseSse(ReadTestdata("seed/stream.sse")).back(); }
 SseEvent GoldenStateChange() { return ParseSse(ReadTestdata("seed/stream.sse")).front(); }
 
 TEST(SeedDecoderTest, GoodDeltaHasNoFindings) {
-  const DecodedEvent d = decode_seed_event(GoodDelta());
+  const DecodedEvent d = differential::seed_event(GoodDelta());
   EXPECT_TRUE(d.ok()) << ::testing::PrintToString(d.findings);
   EXPECT_EQ(d.text, "hi");
 }
@@ -454,7 +456,7 @@ TEST(SeedDecoderTest, GoodDeltaHasNoFindings) {
 TEST(SeedDecoderTest, UnknownSseEventTypeIsAFinding) {
   SseEvent raw = GoodDelta();
   raw.type = "message";
-  const DecodedEvent d = decode_seed_event(raw);
+  const DecodedEvent d = differential::seed_event(raw);
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0].pointer, "");
   EXPECT_EQ(d.findings[0].expected,
@@ -468,7 +470,7 @@ TEST(SeedDecoderTest, UnknownSseEventTypeIsAFinding) {
 TEST(SeedDecoderTest, SseTypeAndDataTypeMustAgree) {
   SseEvent raw = GoodDelta();
   raw.type = "interaction.terminal";
-  const DecodedEvent d = decode_seed_event(raw);
+  const DecodedEvent d = differential::seed_event(raw);
   EXPECT_EQ(At(d.findings, "/type"),
             (DecodeFinding{"/type", R"("terminal" (the SSE event type is "interaction.terminal"))",
                            "\"text_delta\""}));
@@ -481,7 +483,7 @@ TEST(SeedDecoderTest, SseTypeAndDataTypeMustAgree) {
 TEST(SeedDecoderTest, MissingSseIdLineIsAFinding) {
   SseEvent raw = GoodDelta();
   raw.last_event_id.clear();
-  const DecodedEvent d = decode_seed_event(raw);
+  const DecodedEvent d = differential::seed_event(raw);
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0], (DecodeFinding{"", R"(an SSE "id:" line)", "missing"}));
   EXPECT_EQ(d.id, "evt_000003");  // still known from the data
@@ -490,7 +492,7 @@ TEST(SeedDecoderTest, MissingSseIdLineIsAFinding) {
 TEST(SeedDecoderTest, DataIdMustEqualSseId) {
   SseEvent raw = GoodDelta();
   raw.last_event_id = "evt_000002";  // a frame without id: keeps the previous one
-  const DecodedEvent d = decode_seed_event(raw);
+  const DecodedEvent d = differential::seed_event(raw);
   EXPECT_EQ(At(d.findings, "/id"),
             (DecodeFinding{"/id", "equal to the SSE id \"evt_000002\"", "\"evt_000003\""}));
 }
@@ -498,14 +500,14 @@ TEST(SeedDecoderTest, DataIdMustEqualSseId) {
 TEST(SeedDecoderTest, DataMustBeOneLineOfOneJsonObject) {
   SseEvent raw = GoodDelta();
   raw.data = "{\"id\":\n\"evt_000003\"}";
-  EXPECT_EQ(At(decode_seed_event(raw).findings, "").actual, "2 data lines");
+  EXPECT_EQ(At(differential::seed_event(raw).findings, "").actual, "2 data lines");
   raw.data = "not json";
-  const DecodedEvent not_json = decode_seed_event(raw);
+  const DecodedEvent not_json = differential::seed_event(raw);
   ASSERT_EQ(not_json.findings.size(), 1u);
   EXPECT_EQ(not_json.findings[0].expected, "data: a JSON object");
   EXPECT_EQ(not_json.findings[0].actual, "not JSON: \"not json\"");
   raw.data = "[]";
-  EXPECT_EQ(decode_seed_event(raw).findings.at(0).actual, "an array of 0 items");
+  EXPECT_EQ(differential::seed_event(raw).findings.at(0).actual, "an array of 0 items");
 }
 
 TEST(SeedDecoderTest, RequiredEventFieldsAreJudged) {
@@ -558,7 +560,7 @@ TEST(SeedDecoderTest, StateChangeMustCarryANonTerminalState) {
 }
 
 TEST(SeedDecoderTest, TerminalMustCarryATerminalStateAndItsInteraction) {
-  const DecodedEvent good = decode_seed_event(GoldenTerminal());
+  const DecodedEvent good = differential::seed_event(GoldenTerminal());
   EXPECT_TRUE(good.ok());
   const DecodedEvent running =
       DecodeEvent(GoldenTerminal(), [](Json& j, SseEvent&) { j["state"] = "RUNNING"; });

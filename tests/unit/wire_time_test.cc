@@ -12,6 +12,14 @@ TEST(WireTimeTest, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
 }
 
+TEST(WireTimeTest, FormatsTheYearsOutsideFourDigitsToo) {
+  // Year 0 and 9999 take the fast formatter; years before and after it the general one.
+  EXPECT_EQ(format_iso8601_ms(-62'167'219'200'000), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(253'402'300'799'999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601_ms(253'402'300'800'000), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(-62'167'219'200'001), "-001-12-31T23:59:59.999Z");
+}
+
 TEST(WireTimeTest, ParsesWhatItFormats) {
   for (std::int64_t ms : {0LL, 1LL, 999LL, 951'782'400'000LL, 1'795'000'000'123LL, -1LL}) {
     EXPECT_EQ(parse_iso8601_ms(format_iso8601_ms(ms)), ms);
