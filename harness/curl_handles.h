@@ -54,6 +54,36 @@ class MultiHandle {
   CURLM* h_;
 };
 
+// A parsed URL (CURLOPT_CURLU): parsed once by set(), read by libcurl at each transfer start, so
+// a transfer repeating the last URL skips libcurl's parse and normalisation of it.
+class UrlHandle {
+ public:
+  UrlHandle() : h_(curl_url()) {}
+  ~UrlHandle() {
+    if (h_) curl_url_cleanup(h_);
+  }
+  UrlHandle(UrlHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  UrlHandle& operator=(UrlHandle&& o) noexcept {
+    if (this != &o) {
+      if (h_) curl_url_cleanup(h_);
+      h_ = std::exchange(o.h_, nullptr);
+    }
+    return *this;
+  }
+  UrlHandle(const UrlHandle&) = delete;
+  UrlHandle& operator=(const UrlHandle&) = delete;
+  CURLU* get() const { return h_; }
+  // Replaces the whole URL; false when it does not parse (the handle is then unchanged).
+  bool set(const std::string& url) {
+    // The flags libcurl itself parses CURLOPT_URL with.
+    return h_ && curl_url_set(h_, CURLUPART_URL, url.c_str(),
+                              CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK;
+  }
+
+ private:
+  CURLU* h_;
+};
+
 // A curl_slist built by appending; curl keeps only a pointer to it, so it must outlive every
 // transfer that uses it.
 class StringList {
