@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -152,6 +154,31 @@ TEST_F(EnginePoolTest, AMalformedUrlFailsAloneAndTheNextRequestWorks) {
   ASSERT_TRUE(after.decoded.has_value());
   EXPECT_EQ(after.decoded->value.id, "completed.m3");
   EXPECT_EQ(engine.active_transfers(), 0u);
+}
+
+TEST_F(EnginePoolTest, AProxyVariableInTheEnvironmentIsStillHonoured) {
+  // The engine stops libcurl's per-transfer proxy lookup only when no proxy variable is set;
+  // with one set, requests go through that proxy (here a closed port, so they fail to connect).
+  // Whatever proxy settings the test's environment has are put aside and restored after.
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                           "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
+    if (const char* v = std::getenv(name)) saved.emplace_back(name, v);
+    unsetenv(name);
+  }
+  ASSERT_EQ(setenv("http_proxy", "http://127.0.0.1:1", 1), 0);
+  {
+    Engine proxied(clock_, EngineOptions{});
+    const ObservedGet via_proxy = Get(proxied, "completed.proxy");
+    EXPECT_EQ(via_proxy.http.status, 0);
+    EXPECT_EQ(via_proxy.http.error, ErrorClass::kConnect) << via_proxy.http.curl_error;
+  }
+  ASSERT_EQ(unsetenv("http_proxy"), 0);
+  {
+    Engine direct(clock_, EngineOptions{});
+    EXPECT_EQ(Get(direct, "completed.proxy").http.status, 200);
+  }
+  for (const auto& [name, value] : saved) setenv(name.c_str(), value.c_str(), 1);
 }
 
 // Records one transfer and cancels it from a timer once its first body bytes arrived.
