@@ -24,7 +24,7 @@ struct Engine::Transfer {
   UrlHandle parsed_url;
   StringList headers;
   std::vector<std::string> header_lines;  // what `headers` holds
-  std::string url;                        // what CURLOPT_URL holds
+  std::string url;                        // the URL the easy handle is set to
   TransferHandler* handler = nullptr;
   HttpObservation http;
   bool headers_reported = false;
