@@ -54,6 +54,38 @@ class MultiHandle {
   CURLM* h_;
 };
 
+// A parsed URL (CURLOPT_CURLU): parsed by set(), read by libcurl at each transfer start, so a
+// transfer no longer has libcurl parse and re-assemble its URL text.
+class UrlHandle {
+ public:
+  UrlHandle() : h_(curl_url()) {}
+  ~UrlHandle() {
+    if (h_) curl_url_cleanup(h_);
+  }
+  UrlHandle(UrlHandle&& o) noexcept
+      : h_(std::exchange(o.h_, nullptr)), origin_(std::move(o.origin_)) {}
+  UrlHandle& operator=(UrlHandle&& o) noexcept {
+    if (this != &o) {
+      if (h_) curl_url_cleanup(h_);
+      h_ = std::exchange(o.h_, nullptr);
+      origin_ = std::move(o.origin_);
+    }
+    return *this;
+  }
+  UrlHandle(const UrlHandle&) = delete;
+  UrlHandle& operator=(const UrlHandle&) = delete;
+  CURLU* get() const { return h_; }
+  // Makes the handle hold `url`, parsed as libcurl parses CURLOPT_URL. A URL with the same
+  // scheme and authority as the last one only has its path and query replaced (a load run's
+  // URLs differ only in the instance id); anything else is parsed whole. False when the URL does
+  // not parse: the handle is then empty until a later set() succeeds.
+  bool set(const std::string& url);
+
+ private:
+  CURLU* h_;
+  std::string origin_;  // "scheme://authority" of the last URL parsed whole; empty: none
+};
+
 // A curl_slist built by appending; curl keeps only a pointer to it, so it must outlive every
 // transfer that uses it.
 class StringList {

@@ -2,11 +2,13 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace ixh {
@@ -19,9 +21,10 @@ struct Engine::Transfer {
   bool active = false;
   Engine* engine = nullptr;
   EasyHandle easy;
+  UrlHandle parsed_url;
   StringList headers;
   std::vector<std::string> header_lines;  // what `headers` holds
-  std::string url;                        // what CURLOPT_URL holds
+  std::string url;                        // the URL the easy handle is set to
   TransferHandler* handler = nullptr;
   HttpObservation http;
   bool headers_reported = false;
@@ -32,6 +35,16 @@ struct Engine::Transfer {
 namespace {
 
 constexpr int kMaxEvents = 512;
+
+// Whether libcurl would find a proxy (or a proxy exception) in the environment.
+bool proxy_in_environment() {
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                           "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v && *v) return true;
+  }
+  return false;
+}
 
 // Case-insensitive prefix match for header names.
 bool header_is(std::string_view line, std::string_view name) {
@@ -87,7 +100,7 @@ ErrorClass classify_curl_error(CURLcode code) {
 }
 
 Engine::Engine(const Clock& clock, EngineOptions options)
-    : clock_(clock), options_(std::move(options)) {
+    : clock_(clock), options_(std::move(options)), proxy_from_environment_(proxy_in_environment()) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ >= 0 && wake_fd_ >= 0) {
@@ -142,6 +155,14 @@ Engine::Transfer* Engine::acquire() {
       curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Engine::on_close_socket);
       curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
       if (resolve_.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Engine::on_open_socket);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+      if (!proxy_from_environment_) {
+        // Without these libcurl reads five proxy variables from the environment for every
+        // transfer, connection reused or not.
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+      }
     }
   }
   t->id = (static_cast<TransferId>(next_transfer_++) << 32) | t->slot;
@@ -172,7 +193,15 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
   CURL* e = t->easy.get();
   bool ok = e != nullptr;
   if (ok && t->url != spec.url) {
-    ok = curl_easy_setopt(e, CURLOPT_URL, spec.url.c_str()) == CURLE_OK;
+    // Parsed here once: given CURLOPT_URL, libcurl would parse and re-assemble it at every
+    // transfer start. A URL that does not parse goes to libcurl as text, which fails the transfer
+    // with its own error (CURLE_URL_MALFORMAT), exactly as before.
+    if (t->parsed_url.set(spec.url)) {
+      ok = curl_easy_setopt(e, CURLOPT_CURLU, t->parsed_url.get()) == CURLE_OK;
+    } else {
+      curl_easy_setopt(e, CURLOPT_CURLU, static_cast<CURLU*>(nullptr));
+      ok = curl_easy_setopt(e, CURLOPT_URL, spec.url.c_str()) == CURLE_OK;
+    }
     t->url = ok ? spec.url : std::string();
   }
   if (!ok) {
@@ -268,6 +297,14 @@ int Engine::on_socket(CURL*, curl_socket_t s, int what, void* engine, void*) {
   }
   st.events = events;
   return 0;
+}
+
+curl_socket_t Engine::on_open_socket(void* engine, curlsocktype, curl_sockaddr* address) {
+  auto* self = static_cast<Engine*>(engine);
+  const int s = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (s < 0) return CURL_SOCKET_BAD;
+  ++self->connections_opened_;
+  return s;
 }
 
 int Engine::on_close_socket(void* engine, curl_socket_t s) {

@@ -47,6 +47,8 @@ class Engine final : public Transport {
   void wake();
 
   std::size_t active_transfers() const { return active_; }
+  // Sockets opened for connections so far: with keep-alive, far fewer than transfers.
+  std::uint64_t connections_opened() const { return connections_opened_; }
 
  private:
   struct Transfer;
@@ -58,6 +60,7 @@ class Engine final : public Transport {
 
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* engine, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* engine);
+  static curl_socket_t on_open_socket(void* engine, curlsocktype purpose, curl_sockaddr* address);
   static int on_close_socket(void* engine, curl_socket_t s);
   void unpark(int fd);
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* transfer);
@@ -74,6 +77,8 @@ class Engine final : public Transport {
 
   const Clock& clock_;
   const EngineOptions options_;
+  // A proxy variable is set: libcurl reads the environment itself, for every transfer.
+  const bool proxy_from_environment_;
   MultiHandle multi_;
   StringList resolve_;
   int epoll_fd_ = -1;
@@ -86,6 +91,7 @@ class Engine final : public Transport {
   std::vector<std::unique_ptr<Transfer>> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::size_t active_ = 0;
+  std::uint64_t connections_opened_ = 0;
   // epoll registration per socket number: the events registered (0: none), and whether curl has
   // stopped watching it (see on_socket).
   struct FdState {

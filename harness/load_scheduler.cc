@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "harness/virtual_user.h"
 
@@ -12,17 +13,30 @@ constexpr std::int64_t kNsPerS = 1'000'000'000;
 constexpr std::int64_t kRampEveryNs = 100'000'000;
 constexpr std::int64_t kProgressEveryNs = 250'000'000;
 
+// Appends `n` in decimal, without the temporary string of std::to_string.
+void append_decimal(std::string& out, std::uint64_t n) {
+  char digits[20];
+  std::size_t len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  while (len > 0) out.push_back(digits[--len]);
+}
+
 }  // namespace
 
+// One iteration in flight. Finished iterations go back to a spare list and are reused, so the
+// steady state of a long run allocates none of this per iteration.
 struct LoadScheduler::Iteration {
   std::size_t scenario = 0;
   std::int64_t intended_ns = 0;
   std::int64_t started_ns = 0;
   bool measured = false;
   bool user_loop = false;
-  std::unique_ptr<Metrics> view;
-  ScenarioReport scratch;
-  std::unique_ptr<VirtualUser> user;
+  std::optional<Metrics> view;
+  ScenarioReport scratch;  // its step vector keeps its capacity from one use to the next
+  std::optional<VirtualUser> user;
 };
 
 LoadScheduler::LoadScheduler(Transport& transport, const Target& target,
@@ -169,18 +183,25 @@ std::size_t LoadScheduler::pick_scenario() {
 void LoadScheduler::start_iteration(std::int64_t intended_ns, bool user_loop) {
   ++started_;
   const std::uint64_t id = next_iteration_++;
-  auto it = std::make_unique<Iteration>();
+  std::unique_ptr<Iteration> it;
+  if (spare_.empty()) {
+    it = std::make_unique<Iteration>();
+  } else {
+    it = std::move(spare_.back());
+    spare_.pop_back();
+  }
   it->scenario = pick_scenario();
   it->intended_ns = intended_ns;
   it->started_ns = now();
   it->measured = intended_ns >= t0_ + plan_.warmup_ns;
   it->user_loop = user_loop;
-  it->view = std::make_unique<Metrics>(it->measured ? measured_ : warmup_,
-                                       std::max<std::int64_t>(0, it->started_ns - intended_ns));
+  it->view.emplace(it->measured ? measured_ : warmup_,
+                   std::max<std::int64_t>(0, it->started_ns - intended_ns));
   UserContext ctx{transport_, target_, checks_, *it->view};
-  it->user = std::make_unique<VirtualUser>(ctx, *scenarios_[it->scenario].steps,
-                                           plan_.suffix_prefix + std::to_string(id), it->scratch);
-  VirtualUser* user = it->user.get();
+  suffix_.assign(plan_.suffix_prefix);
+  append_decimal(suffix_, id);
+  it->user.emplace(ctx, *scenarios_[it->scenario].steps, suffix_, it->scratch);
+  VirtualUser* user = &*it->user;
   inflight_.emplace(id, std::move(it));
   // Finishing runs inside the user's own callbacks: free it from a timer, outside them.
   user->start([this, id] { transport_.schedule(now(), [this, id] { finish_iteration(id); }); });
@@ -202,9 +223,16 @@ void LoadScheduler::finish_iteration(std::uint64_t id) {
   // Warm-up iterations are still checked: a wrong answer is wrong whenever it comes.
   tallies_[it->scenario].add(it->scratch);
   const bool user_loop = it->user_loop;
-  it.reset();
+  recycle(std::move(it));
   if (user_loop) user_next(false);
   finish_if_drained();
+}
+
+void LoadScheduler::recycle(std::unique_ptr<Iteration> it) {
+  it->user.reset();
+  it->view.reset();
+  it->scratch.steps.clear();
+  spare_.push_back(std::move(it));
 }
 
 void LoadScheduler::begin_drain() {

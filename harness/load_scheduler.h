@@ -123,6 +123,8 @@ class LoadScheduler {
   void schedule_arrival();
   void start_iteration(std::int64_t intended_ns, bool user_loop);
   void finish_iteration(std::uint64_t id);
+  // Puts a finished iteration on the spare list for a later one.
+  void recycle(std::unique_ptr<Iteration> it);
   void begin_drain();
   void end_grace();
   void finish_if_drained();
@@ -149,6 +151,8 @@ class LoadScheduler {
   std::vector<ScenarioTally> tallies_;
   std::vector<double> wrr_current_;  // smooth weighted round robin over the scenarios
   std::unordered_map<std::uint64_t, std::unique_ptr<Iteration>> inflight_;
+  std::vector<std::unique_ptr<Iteration>> spare_;
+  std::string suffix_;  // built for each iteration's user, reusing its buffer
   std::uint64_t next_iteration_ = 1;
   std::int64_t t0_ = 0;
   std::int64_t stopped_at_ = -1;

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -114,6 +116,108 @@ TEST_F(EnginePoolTest, ManyBackToBackGetsOnFewConnections) {
   for (auto& f : fetches) go(f);
   ASSERT_TRUE(Run(engine, [&] { return done == kTotal; })) << done;
   EXPECT_EQ(ok, kTotal);
+  EXPECT_EQ(engine.active_transfers(), 0u);
+  // Keep-alive: every request after the first few rode a cached connection.
+  EXPECT_GE(engine.connections_opened(), 1u);
+  EXPECT_LE(engine.connections_opened(), static_cast<std::uint64_t>(kInFlight));
+}
+
+TEST_F(EnginePoolTest, APooledTransferAsksForEachRequestsOwnUrl) {
+  Engine engine(clock_, EngineOptions{});
+  // The same pooled transfer and connection, a different instance each time (and one repeated):
+  // the server must see each request's own path, not the one parsed for the last request.
+  for (const std::string id : {"completed.u1", "completed.u2", "completed.u2", "completed.u1"}) {
+    const ObservedGet got = Get(engine, id);
+    EXPECT_EQ(got.http.status, 200) << id << ": " << got.http.curl_error;
+    ASSERT_TRUE(got.decoded.has_value()) << id;
+    EXPECT_EQ(got.decoded->value.id, id);
+  }
+  EXPECT_EQ(engine.connections_opened(), 1u);
+}
+
+TEST_F(EnginePoolTest, AMalformedUrlFailsAloneAndTheNextRequestWorks) {
+  Engine engine(clock_, EngineOptions{});
+  EXPECT_EQ(Get(engine, "completed.m1").http.status, 200);
+  // libcurl's own error for a URL it cannot parse, as a failed transfer of the loop.
+  Target bad = target_;
+  bad.base_url = "http://[::1";
+  GetFetch fetch;
+  std::optional<ObservedGet> failed;
+  fetch.start(engine, bad, "completed.m2", false, [&](ObservedGet g) { failed = std::move(g); });
+  ASSERT_TRUE(Run(engine, [&] { return failed.has_value(); }));
+  EXPECT_EQ(failed->http.status, 0);
+  EXPECT_EQ(failed->http.curl_code, static_cast<int>(CURLE_URL_MALFORMAT));
+  EXPECT_EQ(failed->http.error, classify_curl_error(CURLE_URL_MALFORMAT));
+  // The pooled transfer that carried the bad URL serves a good one again.
+  const ObservedGet after = Get(engine, "completed.m3");
+  EXPECT_EQ(after.http.status, 200) << after.http.curl_error;
+  ASSERT_TRUE(after.decoded.has_value());
+  EXPECT_EQ(after.decoded->value.id, "completed.m3");
+  EXPECT_EQ(engine.active_transfers(), 0u);
+}
+
+TEST_F(EnginePoolTest, AProxyVariableInTheEnvironmentIsStillHonoured) {
+  // The engine stops libcurl's per-transfer proxy lookup only when no proxy variable is set;
+  // with one set, requests go through that proxy (here a closed port, so they fail to connect).
+  // Whatever proxy settings the test's environment has are put aside and restored after.
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                           "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
+    if (const char* v = std::getenv(name)) saved.emplace_back(name, v);
+    unsetenv(name);
+  }
+  ASSERT_EQ(setenv("http_proxy", "http://127.0.0.1:1", 1), 0);
+  {
+    Engine proxied(clock_, EngineOptions{});
+    const ObservedGet via_proxy = Get(proxied, "completed.proxy");
+    EXPECT_EQ(via_proxy.http.status, 0);
+    EXPECT_EQ(via_proxy.http.error, ErrorClass::kConnect) << via_proxy.http.curl_error;
+  }
+  ASSERT_EQ(unsetenv("http_proxy"), 0);
+  {
+    Engine direct(clock_, EngineOptions{});
+    EXPECT_EQ(Get(direct, "completed.proxy").http.status, 200);
+  }
+  for (const auto& [name, value] : saved) setenv(name.c_str(), value.c_str(), 1);
+}
+
+// Records one transfer and cancels it from a timer once its first body bytes arrived.
+struct CancelAfterFirstBytes final : TransferHandler {
+  Engine* engine = nullptr;
+  TransferId id = 0;
+  bool saw_body = false;
+  bool cancel_scheduled = false;
+  std::optional<HttpObservation> done;
+  bool on_body(std::string_view, std::int64_t) override {
+    if (!cancel_scheduled) {
+      cancel_scheduled = true;
+      // Not from inside a curl callback: from the loop, at once.
+      engine->schedule(engine->clock().now_ns(), [this] { engine->cancel(id); });
+    }
+    saw_body = true;
+    return true;
+  }
+  void on_complete(const HttpObservation& http) override { done = http; }
+};
+
+TEST_F(EnginePoolTest, CancellingALiveStreamCompletesItOnceAndFreesItsTransfer) {
+  Engine engine(clock_, EngineOptions{});
+  CancelAfterFirstBytes h;
+  h.engine = &engine;
+  TransferSpec spec;
+  // A stream the mock paces over about a second: still live when it is cancelled.
+  spec.url = interaction_url(target_, "running.cancel", true, false, std::nullopt);
+  spec.headers = request_headers(true, std::nullopt);
+  spec.stream = true;
+  h.id = engine.start(spec, &h);
+  ASSERT_TRUE(Run(engine, [&] { return h.done.has_value(); }));
+  EXPECT_TRUE(h.saw_body);
+  EXPECT_EQ(h.done->error, ErrorClass::kCancelled);
+  EXPECT_EQ(engine.active_transfers(), 0u);
+  // A second cancel of the same id is a no-op; the freed transfer serves the next request.
+  engine.cancel(h.id);
+  const ObservedGet next = Get(engine, "completed.after_cancel");
+  EXPECT_EQ(next.http.status, 200) << next.http.curl_error;
   EXPECT_EQ(engine.active_transfers(), 0u);
 }
 

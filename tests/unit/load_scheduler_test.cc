@@ -344,6 +344,42 @@ TEST_F(LoadSchedulerTest, SeriesEndsAtTheSignal) {
   EXPECT_EQ(s->seconds()[1].requests, 1u);
 }
 
+TEST_F(LoadSchedulerTest, AReusedIterationStartsWithFreshIdsAndAnEmptyReport) {
+  // One user, six iterations one after the other, so every iteration after the first reuses the
+  // last one's state. Only the third answers 500: its failure must be counted once, and the
+  // iterations after it must pass.
+  for (int n = 1; n <= 6; ++n) {
+    const std::string body = encode_seed_interaction(Completed(Id(n)));
+    transport_.script(Url(n), Response::Json(n == 3 ? 500 : 200, body, 10, 10, 10));
+  }
+  steps_[0].expect.status = 200;
+  checks_.push_back(expectation_check());
+  WorkerPlan plan = Plan(LoadMode::kClosed);
+  plan.users = std::make_unique<RateProfile>(std::vector<RateProfile::Segment>{{10 * kS, 1, 1}});
+  plan.end_ns = 10 * kS;
+  plan.iterations = 6;
+  auto s = Make(std::move(plan));
+  s->start();
+  RunToEnd(*s);
+  EXPECT_EQ(s->iterations(), 6u);
+  ASSERT_EQ(transport_.transfers().size(), 6u);
+  for (int n = 1; n <= 6; ++n) {
+    EXPECT_EQ(transport_.transfers()[static_cast<std::size_t>(n - 1)].spec.url, Url(n));
+  }
+  ASSERT_EQ(s->tallies().size(), 1u);
+  EXPECT_EQ(s->tallies()[0].iterations(), 6u);
+  ScenarioReport out;
+  s->tallies()[0].write_steps(out);
+  ASSERT_EQ(out.steps.size(), 1u);
+  const auto status = std::find_if(out.steps[0].checks.begin(), out.steps[0].checks.end(),
+                                   [](const CheckRecord& r) { return r.check == "expect.status"; });
+  ASSERT_NE(status, out.steps[0].checks.end());
+  EXPECT_FALSE(status->passed);
+  EXPECT_NE(status->actual.find("failed in 1 of 6 iterations"), std::string::npos)
+      << status->actual;
+  EXPECT_EQ(s->metrics().counters().requests, 6u);
+}
+
 TEST_F(LoadSchedulerTest, StopDrainsThenAbandonsAfterTheGracePeriod) {
   // Streams that never end: a signal stops the run, the grace period passes, the report says
   // which steps never finished.
