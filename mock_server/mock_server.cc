@@ -14,6 +14,8 @@
 #include "mock_server/admin_routes.h"
 #include "mock_server/connection_sweep.h"
 #include "mock_server/interaction_routes.h"
+#include "mock_server/served_connection.h"
+#include "mock_server/stream_writer.h"
 #include "mock_server/worker_pool.h"
 
 namespace ixh::mock {
@@ -46,9 +48,38 @@ std::size_t raise_open_file_limit() {
 
 // cpp-httplib bakes a listen backlog of 5 into its shared library; bursts of connects then wait
 // seconds in SYN retries. The listening socket is protected, so re-listen it with a deeper queue.
+//
+// It also serves each accepted connection itself (process_and_close_socket, called by the worker
+// the connection was queued to) instead of through cpp-httplib's SocketStream and keep-alive
+// loop, so that: a handler knows its socket (ServedConnection::current()) and a stream can hand
+// it to the StreamWriter; a response goes out in one send; and an idle keep-alive connection
+// sleeps in one poll() rather than the library's 10 ms poll / 1 ms sleep loop.
 class ListeningServer : public httplib::Server {
  public:
   void relisten(int backlog) { ::listen(svr_sock_, backlog); }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    using std::chrono::microseconds;
+    ServedConnection conn(sock, microseconds(read_timeout_sec_ * 1'000'000 + read_timeout_usec_),
+                          microseconds(write_timeout_sec_ * 1'000'000 + write_timeout_usec_));
+    const std::chrono::milliseconds keep_alive(keep_alive_timeout_sec_ * 1000);
+    bool ret = false;
+    for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
+      if (svr_sock_ == INVALID_SOCKET || !conn.wait_for_request(keep_alive)) break;
+      bool connection_closed = false;
+      conn.set_write_through(false);
+      ret = process_request(conn, left == 1, connection_closed, nullptr);
+      if (conn.handing_over()) {
+        // The stream writer owns the socket from here on: neither reused nor closed here.
+        conn.complete_hand_over();
+        return ret;
+      }
+      if (!ret || connection_closed) break;
+    }
+    conn.close();
+    return ret;
+  }
 };
 
 MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenarios,
@@ -75,8 +106,13 @@ std::string MockServer::base_url() const {
 bool MockServer::start(std::string& error) {
   http_ = std::make_unique<ListeningServer>();
   ListeningServer& svr = *http_;
+  writer_ = std::make_unique<StreamWriter>(
+      clock_, real_clock_, journal_,
+      StreamWriter::Options{options_.dialect, options_.heartbeat_ms, std::chrono::seconds(5)});
+  if (!writer_->start(error)) return false;
+  clock_.set_wake_hook([w = writer_.get()] { w->wake(); });
   routes_ = std::make_unique<RouteContext>(
-      RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_});
+      RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_, writer_.get()});
   RouteContext* ctx = routes_.get();
   const std::size_t fd_limit = raise_open_file_limit();
   const std::size_t max_workers =
@@ -137,6 +173,7 @@ bool MockServer::start(std::string& error) {
            {"max_connections", s.max_threads},
            {"peak_busy", s.peak_busy}};
     }
+    if (writer_) j["streams"] = writer_->live();
     return j;
   });
 
@@ -171,6 +208,8 @@ void MockServer::stop() {
   if (!http_) return;
   stopping_.store(true);
   clock_.shut_down();
+  // Streams end first (`server_stopped`), so the sweep below meets no socket the writer owns.
+  if (writer_) writer_->stop();
   if (listener_.joinable()) {
     // stop() is ignored until the accept loop runs; start() normally waited for that already.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -190,6 +229,9 @@ void MockServer::stop() {
   pool_.store(nullptr);
   http_.reset();
   routes_.reset();
+  // Every thread that could advance the clock has been joined.
+  clock_.set_wake_hook(nullptr);
+  writer_.reset();
 }
 
 }  // namespace ixh::mock

@@ -17,6 +17,7 @@ namespace ixh::mock {
 
 class WorkerPool;
 class ListeningServer;
+class StreamWriter;
 struct RouteContext;
 
 // The scripted mock (DESIGN.md §1.1): owns the HTTP server, the store, the clock and the
@@ -52,6 +53,7 @@ class MockServer {
   Store store_;
   Journal journal_;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<StreamWriter> writer_;
   std::unique_ptr<RouteContext> routes_;
   std::unique_ptr<ListeningServer> http_;
   std::atomic<WorkerPool*> pool_{nullptr};
