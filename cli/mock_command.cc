@@ -129,6 +129,11 @@ int MockCommand::run() {
   std::cout << "listening on " << server.base_url() << std::endl;
   const int sig = wait_for_stop_signal();
   std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+  if (const auto t = server.stream_timeliness(); t.live_events > 0) {
+    std::cerr << "ixh mock: " << t.live_events << " live stream event(s) written, "
+              << t.late_over_1ms << " more than 1 ms after their scripted time, "
+              << t.late_over_20ms << " more than 20 ms; latest " << t.max_lateness_ms << " ms\n";
+  }
   server.stop();
   if (!verify) return kExitOk;
   return print_verdict(mock::verify_store(server.store())) ? kExitOk : kExitCheckFailed;

@@ -173,7 +173,14 @@ bool MockServer::start(std::string& error) {
            {"max_connections", s.max_threads},
            {"peak_busy", s.peak_busy}};
     }
-    if (writer_) j["streams"] = writer_->live();
+    if (writer_) {
+      const StreamWriter::Timeliness t = writer_->timeliness();
+      j["streams"] = writer_->live();
+      j["stream_timeliness"] = {{"live_events", t.live_events},
+                                {"late_over_1ms", t.late_over_1ms},
+                                {"late_over_20ms", t.late_over_20ms},
+                                {"max_lateness_ms", t.max_lateness_ms}};
+    }
     return j;
   });
 
@@ -202,6 +209,12 @@ bool MockServer::start(std::string& error) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;
+}
+
+MockServer::StreamTimeliness MockServer::stream_timeliness() const {
+  if (!writer_) return {};
+  const StreamWriter::Timeliness t = writer_->timeliness();
+  return {t.live_events, t.late_over_1ms, t.late_over_20ms, t.max_lateness_ms};
 }
 
 void MockServer::stop() {

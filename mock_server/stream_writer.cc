@@ -53,6 +53,7 @@ struct StreamWriter::Live {
   std::uint64_t events_sent = 0;
   std::uint64_t bytes_sent = 0;
   std::int64_t last_write_ns = 0;
+  std::int64_t begun_us = 0;  // timeline time the writer took the stream over
   // Bytes the socket has not taken yet, and what they hold.
   std::string out;
   std::size_t out_off = 0;
@@ -228,6 +229,7 @@ void StreamWriter::take_incoming() {
     s.skip_frames = s.start.cursor.skip_frames;
     s.head = std::move(in.head);
     s.last_write_ns = s.start.start_ns;
+    s.begun_us = clock_.now_us();
     slots_[slot] = std::move(live);
     epoll_event ev{};
     ev.events = EPOLLRDHUP;
@@ -294,6 +296,7 @@ void StreamWriter::service(Live& s) {
     frame_events(options_.dialect, payload_, inst, {s.cursor, s.skip_frames}, n,
                  s.start.include_input);
     s.skip_frames = 0;
+    note_lateness(s, s.cursor, n);
     events = n - s.cursor;
     terminal = c.events[n - 1].kind == EventKind::kTerminal;
     s.cursor = n;
@@ -314,6 +317,35 @@ void StreamWriter::service(Live& s) {
   if (!payload_.empty()) append_chunk(wire_, payload_);
   if (terminal) wire_.append(kLastChunk);
   send_batch(s, wire_, events, payload_.size(), terminal);
+}
+
+void StreamWriter::note_lateness(const Live& s, std::size_t from, std::size_t to) {
+  const Instance& inst = *s.start.instance;
+  const std::int64_t now_us = clock_.now_us();
+  std::uint64_t live = 0, over_1 = 0, over_20 = 0;
+  std::int64_t max_late = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    const std::int64_t due_us = inst.created_us + inst.compiled->events[i].at_ms * 1000;
+    if (due_us <= s.begun_us) continue;  // a replay, not a live event
+    const std::int64_t late = now_us - due_us;
+    ++live;
+    over_1 += late > 1000 ? 1 : 0;
+    over_20 += late > 20000 ? 1 : 0;
+    max_late = std::max(max_late, late);
+  }
+  if (live == 0) return;
+  live_events_.fetch_add(live, std::memory_order_relaxed);
+  if (over_1) late_1ms_.fetch_add(over_1, std::memory_order_relaxed);
+  if (over_20) late_20ms_.fetch_add(over_20, std::memory_order_relaxed);
+  if (max_late > max_late_us_.load(std::memory_order_relaxed)) {
+    max_late_us_.store(max_late, std::memory_order_relaxed);  // only this thread writes it
+  }
+}
+
+StreamWriter::Timeliness StreamWriter::timeliness() const {
+  return {live_events_.load(std::memory_order_relaxed), late_1ms_.load(std::memory_order_relaxed),
+          late_20ms_.load(std::memory_order_relaxed),
+          static_cast<double>(max_late_us_.load(std::memory_order_relaxed)) / 1000.0};
 }
 
 void StreamWriter::heartbeat(Live& s) {

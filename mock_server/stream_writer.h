@@ -72,6 +72,18 @@ class StreamWriter {
   // Streams being written now. Any thread.
   std::size_t live() const { return live_.load(std::memory_order_relaxed); }
 
+  // How well the writer keeps the script: live events (those due after their stream began, not
+  // replayed ones) written so far, how many went out more than 1 ms and more than 20 ms after
+  // their scripted time, and the latest one, in timeline milliseconds. Shown by
+  // GET /_mock/health, so a load run can tell a late mock from a slow client. Any thread.
+  struct Timeliness {
+    std::uint64_t live_events = 0;
+    std::uint64_t late_over_1ms = 0;
+    std::uint64_t late_over_20ms = 0;
+    double max_lateness_ms = 0;
+  };
+  Timeliness timeliness() const;
+
  private:
   struct Live;
   struct Timer {
@@ -95,6 +107,8 @@ class StreamWriter {
   // Writes whatever the timeline has made visible since the last write.
   void service(Live& s);
   void heartbeat(Live& s);
+  // Counts the lateness of events [from, to) of `s`, about to be written.
+  void note_lateness(const Live& s, std::size_t from, std::size_t to);
   // Sends `wire` (holding `events` events and `payload_bytes` body bytes); what the socket does
   // not take now waits for EPOLLOUT.
   void send_batch(Live& s, std::string_view wire, std::uint64_t events, std::uint64_t payload_bytes,
@@ -116,6 +130,10 @@ class StreamWriter {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> live_{0};
+  std::atomic<std::uint64_t> live_events_{0};
+  std::atomic<std::uint64_t> late_1ms_{0};
+  std::atomic<std::uint64_t> late_20ms_{0};
+  std::atomic<std::int64_t> max_late_us_{0};
 
   std::mutex inbox_mu_;
   std::vector<Incoming> inbox_;

@@ -351,6 +351,9 @@ TEST(StreamWriterTest, ManualClockAloneMovesWriterStreams) {
   ASSERT_TRUE(s.wait_end());
   EXPECT_TRUE(s.clean_end()) << s.error();
   EXPECT_EQ(s.events().size(), 6u);
+  // Five events became due after the stream began (the first was there already).
+  const json t = srv.health().at("server").at("stream_timeliness");
+  EXPECT_EQ(t.value("live_events", 0), 5) << t.dump();
 }
 
 TEST(StreamWriterTest, QuietWriterStreamGetsHeartbeats) {
