@@ -185,7 +185,7 @@ class InteractionHandler {
     const std::size_t visible = visible_events(c, ctx_.clock.now_us() - inst->created_us);
     const bool with_input = include_input == BoolParam::kTrue;
     if (!streaming) {
-      res.set_content(encode_snapshot(ctx_.options.dialect, *inst, visible, with_input),
+      res.set_content(*encode_snapshot_cached(ctx_.options.dialect, *inst, visible, with_input),
                       "application/json");
       return;
     }
