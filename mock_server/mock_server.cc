@@ -14,6 +14,7 @@
 #include "mock_server/admin_routes.h"
 #include "mock_server/connection_sweep.h"
 #include "mock_server/interaction_routes.h"
+#include "mock_server/keep_alive_loop.h"
 #include "mock_server/served_connection.h"
 #include "mock_server/stream_writer.h"
 #include "mock_server/worker_pool.h"
@@ -58,28 +59,87 @@ class ListeningServer : public httplib::Server {
  public:
   void relisten(int backlog) { ::listen(svr_sock_, backlog); }
 
+  // The pool the library's accept loop queues connections to; also runs the connections the
+  // keep-alive loop gives back. Set when the library creates it, before the first connection.
+  std::atomic<WorkerPool*> pool{nullptr};
+
+  bool start_keep_alive_loop(std::string& error) {
+    loop_ = std::make_unique<KeepAliveLoop>(
+        std::chrono::milliseconds(keep_alive_timeout_sec_ * 1000),
+        [this](ServedConnection& c) { return serve_parked(c); },
+        [this](std::unique_ptr<ServedConnection> c) {
+          ServedConnection* raw = c.release();
+          // The pool runs every job it is given, so the connection is always served or closed.
+          pool.load()->enqueue([this, raw] { serve(std::unique_ptr<ServedConnection>(raw)); });
+        });
+    return loop_->start(error);
+  }
+  // Closes the parked connections; afterwards workers close theirs instead of parking them.
+  void stop_keep_alive_loop() {
+    if (loop_) loop_->stop();
+  }
+  std::size_t parked() const { return loop_ ? loop_->parked() : 0; }
+
  private:
   bool process_and_close_socket(socket_t sock) override {
     using std::chrono::microseconds;
-    ServedConnection conn(sock, microseconds(read_timeout_sec_ * 1'000'000 + read_timeout_usec_),
-                          microseconds(write_timeout_sec_ * 1'000'000 + write_timeout_usec_));
-    const std::chrono::milliseconds keep_alive(keep_alive_timeout_sec_ * 1000);
-    bool ret = false;
-    for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
-      if (svr_sock_ == INVALID_SOCKET || !conn.wait_for_request(keep_alive)) break;
-      bool connection_closed = false;
-      conn.set_write_through(false);
-      ret = process_request(conn, left == 1, connection_closed, nullptr);
-      if (conn.handing_over()) {
-        // The stream writer owns the socket from here on: neither reused nor closed here.
-        conn.complete_hand_over();
-        return ret;
-      }
-      if (!ret || connection_closed) break;
-    }
-    conn.close();
-    return ret;
+    auto conn = std::make_unique<ServedConnection>(
+        sock, microseconds(read_timeout_sec_ * 1'000'000 + read_timeout_usec_),
+        microseconds(write_timeout_sec_ * 1'000'000 + write_timeout_usec_));
+    conn->requests_left = keep_alive_max_count_;
+    serve(std::move(conn));
+    return true;
   }
+
+  // Serves requests on the calling worker until the connection ends, becomes a stream (handed
+  // to the StreamWriter) or goes idle (parked in the keep-alive loop).
+  void serve(std::unique_ptr<ServedConnection> conn) {
+    ServedConnection::Scope scope(*conn);
+    const std::chrono::milliseconds keep_alive(keep_alive_timeout_sec_ * 1000);
+    while (conn->requests_left > 0 && svr_sock_ != INVALID_SOCKET) {
+      if (!conn->has_buffered_input()) {
+        if (conn->served_any && loop_ && conn->flush() && loop_->park(conn)) return;
+        if (!conn || !conn->wait_for_request(keep_alive)) break;
+      }
+      bool connection_closed = false;
+      conn->set_write_through(false);
+      const bool ok = process_request(*conn, conn->requests_left == 1, connection_closed, nullptr);
+      --conn->requests_left;
+      conn->served_any = true;
+      if (conn->handing_over()) {
+        // The stream writer owns the socket from here on: neither reused nor closed here.
+        conn->complete_hand_over();
+        return;
+      }
+      if (!ok || connection_closed) break;
+    }
+    if (conn) conn->close();
+  }
+
+  // On the keep-alive loop's thread: a parked connection has bytes.
+  KeepAliveLoop::Verdict serve_parked(ServedConnection& c) {
+    using Verdict = KeepAliveLoop::Verdict;
+    const ssize_t n = c.fill_nonblocking();
+    if (n < 0 && !c.has_buffered_input()) return Verdict::kClose;
+    if (!c.head_buffered_or_full()) return n < 0 ? Verdict::kClose : Verdict::kKeep;
+    if (!c.has_plain_get() || svr_sock_ == INVALID_SOCKET) return Verdict::kToWorker;
+    ServedConnection::Scope scope(c);
+    c.set_nonblocking_mode(true);
+    c.set_write_through(false);
+    bool connection_closed = false;
+    const bool ok = process_request(c, c.requests_left == 1, connection_closed, nullptr);
+    c.set_nonblocking_mode(false);
+    --c.requests_left;
+    if (c.handing_over()) return Verdict::kHandOver;
+    if (!ok || connection_closed || c.requests_left == 0) {
+      // What the socket does not take at once is sent by a worker, which may wait for it.
+      c.requests_left = 0;
+      return c.flush_nonblocking() ? Verdict::kClose : Verdict::kToWorker;
+    }
+    return c.flush_nonblocking() ? Verdict::kKeep : Verdict::kToWorker;
+  }
+
+  std::unique_ptr<KeepAliveLoop> loop_;
 };
 
 MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenarios,
@@ -124,6 +184,7 @@ bool MockServer::start(std::string& error) {
   svr.new_task_queue = [this, max_workers, stack] {
     auto* pool = new WorkerPool(max_workers, stack);
     pool_.store(pool);
+    http_->pool.store(pool);
     return pool;
   };
   svr.set_tcp_nodelay(true);
@@ -173,6 +234,7 @@ bool MockServer::start(std::string& error) {
            {"max_connections", s.max_threads},
            {"peak_busy", s.peak_busy}};
     }
+    if (http_) j["keep_alive_idle"] = http_->parked();
     if (writer_) {
       const StreamWriter::Timeliness t = writer_->timeliness();
       j["streams"] = writer_->live();
@@ -194,6 +256,7 @@ bool MockServer::start(std::string& error) {
     return false;
   }
   svr.relisten(options_.backlog);
+  if (!svr.start_keep_alive_loop(error)) return false;
   listener_done_ = false;
   listener_ = std::thread([this, &svr] {
     svr.listen_after_bind();
@@ -223,6 +286,7 @@ void MockServer::stop() {
   clock_.shut_down();
   // Streams end first (`server_stopped`), so the sweep below meets no socket the writer owns.
   if (writer_) writer_->stop();
+  http_->stop_keep_alive_loop();
   if (listener_.joinable()) {
     // stop() is ignored until the accept loop runs; start() normally waited for that already.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

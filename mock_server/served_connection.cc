@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace ixh::mock {
 namespace {
@@ -54,16 +56,20 @@ bool ip_and_port(const sockaddr_storage& addr, socklen_t len, std::string& ip, i
 
 ServedConnection::ServedConnection(int fd, std::chrono::microseconds read_timeout,
                                    std::chrono::microseconds write_timeout)
-    : fd_(fd), write_timeout_(write_timeout), outer_(t_current) {
+    : fd_(fd), write_timeout_(write_timeout) {
   // Reads and writes block under these timeouts instead of polling before each call.
   const timeval rt = to_timeval(read_timeout);
   const timeval wt = to_timeval(write_timeout);
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof rt);
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &wt, sizeof wt);
-  t_current = this;
 }
 
-ServedConnection::~ServedConnection() { t_current = outer_; }
+ServedConnection::~ServedConnection() {
+  if (fd_ >= 0) close();
+}
+
+ServedConnection::Scope::Scope(ServedConnection& conn) : outer_(t_current) { t_current = &conn; }
+ServedConnection::Scope::~Scope() { t_current = outer_; }
 
 ServedConnection* ServedConnection::current() { return t_current; }
 
@@ -96,6 +102,10 @@ bool ServedConnection::is_writable() const {
 }
 
 ssize_t ServedConnection::read(char* ptr, size_t size) {
+  if (in_off_ == in_len_ && nonblocking_) {
+    const ssize_t n = fill_nonblocking();
+    if (n <= 0) return -1;
+  }
   if (in_off_ == in_len_) {
     // A request/response exchange: whatever the last response left behind goes out first.
     if (!pending_.empty() && !flush()) return -1;
@@ -120,6 +130,10 @@ ssize_t ServedConnection::read(char* ptr, size_t size) {
 }
 
 ssize_t ServedConnection::write(const char* ptr, size_t size) {
+  if (nonblocking_) {
+    pending_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
   if (write_through_) {
     if (!pending_.empty() && !flush()) return -1;
     if (!is_writable()) return -1;
@@ -163,6 +177,64 @@ bool ServedConnection::send_all(const char* a, std::size_t an, const char* b, st
     bn -= sent;
   }
   return true;
+}
+
+ssize_t ServedConnection::fill_nonblocking() {
+  if (in_off_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_off_, in_len_ - in_off_);
+    in_len_ -= in_off_;
+    in_off_ = 0;
+  }
+  if (in_len_ == in_.size()) return 0;
+  ssize_t n;
+  do {
+    n = ::recv(fd_, in_.data() + in_len_, in_.size() - in_len_, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) return -1;
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  in_len_ += static_cast<std::size_t>(n);
+  return n;
+}
+
+bool ServedConnection::head_buffered_or_full() const {
+  const std::string_view buf(in_.data() + in_off_, in_len_ - in_off_);
+  return buf.find("\r\n\r\n") != std::string_view::npos || in_len_ - in_off_ == in_.size();
+}
+
+bool ServedConnection::has_plain_get() const {
+  const std::string_view buf(in_.data() + in_off_, in_len_ - in_off_);
+  const std::size_t end = buf.find("\r\n\r\n");
+  if (end == std::string_view::npos || buf.substr(0, 4) != "GET ") return false;
+  const std::string_view head = buf.substr(0, end + 2);
+  const std::size_t eol = head.find("\r\n");
+  const std::string_view line = head.substr(0, eol);
+  const std::size_t q = line.find('?');
+  if (q != std::string_view::npos) {
+    const std::string_view query = line.substr(q);
+    if (query.find('%') != std::string_view::npos ||
+        query.find("stream") != std::string_view::npos) {
+      return false;
+    }
+  }
+  // A body, or a wait for 100-continue, would need reads that may block.
+  std::string lower(head.substr(eol + 2));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("content-length:") == std::string::npos &&
+         lower.find("transfer-encoding:") == std::string::npos &&
+         lower.find("expect:") == std::string::npos;
+}
+
+bool ServedConnection::flush_nonblocking() {
+  std::size_t off = 0;
+  while (off < pending_.size()) {
+    const ssize_t n =
+        ::send(fd_, pending_.data() + off, pending_.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  pending_.erase(0, off);
+  return pending_.empty();
 }
 
 bool ServedConnection::wait_for_request(std::chrono::milliseconds timeout) {

@@ -34,8 +34,19 @@ class ServedConnection final : public httplib::Stream {
   ServedConnection(const ServedConnection&) = delete;
   ServedConnection& operator=(const ServedConnection&) = delete;
 
-  // The connection the calling worker thread is serving, or nullptr off a worker thread.
+  // The connection the calling thread is serving, or nullptr when it serves none.
   static ServedConnection* current();
+  // Makes `conn` the calling thread's current() for the scope's life.
+  class Scope {
+   public:
+    explicit Scope(ServedConnection& conn);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    ServedConnection* outer_;
+  };
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -67,6 +78,26 @@ class ServedConnection final : public httplib::Stream {
   // Runs the hand-over; afterwards this object no longer owns the descriptor.
   void complete_hand_over();
 
+  // For the keep-alive loop, which serves a request on its own thread only when the whole request
+  // is already buffered, and must never block:
+  // Reads what the socket holds without waiting. -1: the peer closed or failed; else bytes read.
+  ssize_t fill_nonblocking();
+  // The buffered bytes hold a whole GET request without a body that cannot turn into a stream
+  // (no `stream` and no percent-escape in its query): safe to serve without blocking.
+  bool has_plain_get() const;
+  // The buffered bytes hold a whole request head, or the buffer is full without one.
+  bool head_buffered_or_full() const;
+  bool has_buffered_input() const { return in_off_ < in_len_; }
+  // While on: reads never wait, writes are all held back. Off: the blocking behaviour above.
+  void set_nonblocking_mode(bool on) { nonblocking_ = on; }
+  // Sends what was held back without waiting; false when some of it is still held (or the send
+  // failed, which the next blocking send then reports).
+  bool flush_nonblocking();
+
+  // Requests this connection may still carry (keep-alive budget), and whether it served any.
+  std::size_t requests_left = 0;
+  bool served_any = false;
+
   // Closes the connection as cpp-httplib does (shutdown both directions, then close) unless it
   // was handed over. Called by the serving loop at the end.
   void close();
@@ -88,7 +119,7 @@ class ServedConnection final : public httplib::Stream {
   mutable int remote_port_ = -1;
   mutable std::string local_ip_;
   mutable int local_port_ = -1;
-  ServedConnection* outer_;  // the thread's previous current(), restored on destruction
+  bool nonblocking_ = false;
 };
 
 }  // namespace ixh::mock
