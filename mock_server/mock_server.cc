@@ -121,22 +121,27 @@ class ListeningServer : public httplib::Server {
     using Verdict = KeepAliveLoop::Verdict;
     const ssize_t n = c.fill_nonblocking();
     if (n < 0 && !c.has_buffered_input()) return Verdict::kClose;
-    if (!c.head_buffered_or_full()) return n < 0 ? Verdict::kClose : Verdict::kKeep;
-    if (!c.has_plain_get() || svr_sock_ == INVALID_SOCKET) return Verdict::kToWorker;
-    ServedConnection::Scope scope(c);
-    c.set_nonblocking_mode(true);
-    c.set_write_through(false);
-    bool connection_closed = false;
-    const bool ok = process_request(c, c.requests_left == 1, connection_closed, nullptr);
-    c.set_nonblocking_mode(false);
-    --c.requests_left;
-    if (c.handing_over()) return Verdict::kHandOver;
-    if (!ok || connection_closed || c.requests_left == 0) {
-      // What the socket does not take at once is sent by a worker, which may wait for it.
-      c.requests_left = 0;
-      return c.flush_nonblocking() ? Verdict::kClose : Verdict::kToWorker;
+    // Every whole request already buffered (a client may pipeline), since no new readiness
+    // event comes for bytes already read.
+    while (c.has_buffered_input()) {
+      if (!c.head_buffered_or_full()) return n < 0 ? Verdict::kClose : Verdict::kKeep;
+      if (!c.has_plain_get() || svr_sock_ == INVALID_SOCKET) return Verdict::kToWorker;
+      ServedConnection::Scope scope(c);
+      c.set_nonblocking_mode(true);
+      c.set_write_through(false);
+      bool connection_closed = false;
+      const bool ok = process_request(c, c.requests_left == 1, connection_closed, nullptr);
+      c.set_nonblocking_mode(false);
+      --c.requests_left;
+      if (c.handing_over()) return Verdict::kHandOver;
+      if (!ok || connection_closed || c.requests_left == 0) {
+        // What the socket does not take at once is sent by a worker, which may wait for it.
+        c.requests_left = 0;
+        return c.flush_nonblocking() ? Verdict::kClose : Verdict::kToWorker;
+      }
+      if (!c.flush_nonblocking()) return Verdict::kToWorker;
     }
-    return c.flush_nonblocking() ? Verdict::kKeep : Verdict::kToWorker;
+    return n < 0 ? Verdict::kClose : Verdict::kKeep;
   }
 
   std::unique_ptr<KeepAliveLoop> loop_;
