@@ -102,7 +102,9 @@ void StreamWriter::stop() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(inbox_mu_);
   closed_ = true;
+  // Left only when the loop never ran (start() failed): it drains the inbox itself on exit.
   for (Incoming& in : inbox_) {
+    live_.fetch_sub(1, std::memory_order_relaxed);
     finish_records(in.start, 0, 0, "server_stopped");
     close_connection(in.fd);
   }
