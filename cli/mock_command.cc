@@ -85,8 +85,9 @@ void MockCommand::add_to(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option(
          "--max-connections", options.max_connections,
-         "Worker threads, one per open connection or stream; more connections queue. 0: sized "
-         "to the open-file limit (raised to its hard limit)")
+         "Worker threads: one per request being served and per open faulted stream (unfaulted "
+         "streams and idle keep-alive connections need none); more queue. 0: sized to the "
+         "open-file limit (raised to its hard limit)")
       ->capture_default_str();
   cmd->add_option("--backlog", options.backlog,
                   "Listen queue length (capped by net.core.somaxconn)")

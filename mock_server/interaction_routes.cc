@@ -228,8 +228,8 @@ class InteractionHandler {
     res.status = 200;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
-    // A stream's connection is not reused: an idle keep-alive connection would pin this worker
-    // for the keep-alive timeout after the stream ended.
+    // A stream's connection is not reused: the stream writer closes it at the end, and a
+    // faulted stream's worker is freed at once rather than after a keep-alive wait.
     res.set_header("Connection", "close");
     ServedConnection* conn = ServedConnection::current();
     if (!fault && ctx_.writer != nullptr && conn != nullptr) {
