@@ -85,8 +85,9 @@ void MockCommand::add_to(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option(
          "--max-connections", options.max_connections,
-         "Worker threads, one per open connection or stream; more connections queue. 0: sized "
-         "to the open-file limit (raised to its hard limit)")
+         "Worker threads: one per request being served and per open faulted stream (unfaulted "
+         "streams and idle keep-alive connections need none); more queue. 0: sized to the "
+         "open-file limit (raised to its hard limit)")
       ->capture_default_str();
   cmd->add_option("--backlog", options.backlog,
                   "Listen queue length (capped by net.core.somaxconn)")
@@ -129,6 +130,11 @@ int MockCommand::run() {
   std::cout << "listening on " << server.base_url() << std::endl;
   const int sig = wait_for_stop_signal();
   std::cerr << "ixh mock: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+  if (const auto t = server.stream_timeliness(); t.live_events > 0) {
+    std::cerr << "ixh mock: " << t.live_events << " live stream event(s) written, "
+              << t.late_over_1ms << " more than 1 ms after their scripted time, "
+              << t.late_over_20ms << " more than 20 ms; latest " << t.max_lateness_ms << " ms\n";
+  }
   server.stop();
   if (!verify) return kExitOk;
   return print_verdict(mock::verify_store(server.store(), options.dialect)) ? kExitOk

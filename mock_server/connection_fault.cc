@@ -1,13 +1,16 @@
 #include "mock_server/connection_fault.h"
 
 #include "mock_server/fault_plan.h"
+#include "mock_server/served_connection.h"
 
 namespace ixh::mock {
 
 void apply_connection_fault(const ConnectionAddress& conn, const FaultSpec& fault,
                             std::uint64_t seed, JournalEntry entry, Journal& journal,
                             double elapsed_ms) {
-  const int fd = find_connection_socket(conn);
+  // The serving thread knows its socket; the search is for a caller that has none.
+  const ServedConnection* served = ServedConnection::current();
+  const int fd = served != nullptr ? served->socket() : find_connection_socket(conn);
   std::string ended = fd < 0 ? "client_closed" : std::string(to_string(fault.kind));
   std::uint64_t bytes = 0;
   if (fd >= 0 && fault.kind == FaultSpec::Kind::kGarbage) {

@@ -48,6 +48,24 @@ std::string encode_snapshot(Dialect dialect, const Instance& instance, std::size
   return encode_seed_interaction(snapshot_after(c, instance.view, visible, include_input));
 }
 
+std::shared_ptr<const std::string> encode_snapshot_cached(Dialect dialect, const Instance& instance,
+                                                          std::size_t visible, bool include_input) {
+  Instance::CachedSnapshot& slot = instance.snapshots[include_input ? 1 : 0];
+  {
+    std::lock_guard lock(instance.snapshot_mu);
+    if (slot.body && slot.visible == visible) return slot.body;
+  }
+  auto body = std::make_shared<const std::string>(
+      encode_snapshot(dialect, instance, visible, include_input));
+  std::lock_guard lock(instance.snapshot_mu);
+  // Keep the newest state: a request that saw fewer events must not push a later one out.
+  if (!slot.body || visible >= slot.visible) {
+    slot.visible = visible;
+    slot.body = body;
+  }
+  return body;
+}
+
 std::optional<StreamCursor> resume_cursor(Dialect dialect, const Instance& instance,
                                           std::size_t visible, std::string_view last_event_id) {
   const CompiledTemplate& c = *instance.compiled;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ namespace ixh::mock {
 // The body of a GET once `visible` events of the instance's log have happened.
 std::string encode_snapshot(Dialect dialect, const Instance& instance, std::size_t visible,
                             bool include_input);
+
+// encode_snapshot, remembered per instance for the last `visible` count (with and without
+// include_input), so that repeated GETs of an unchanged interaction share one encoding. Any thread.
+std::shared_ptr<const std::string> encode_snapshot_cached(Dialect dialect, const Instance& instance,
+                                                          std::size_t visible, bool include_input);
 
 // Where a stream starts: the first event of the log to frame, and how many of that event's
 // frames to leave out (genai only: a stream resumed after one of its auxiliary frames).

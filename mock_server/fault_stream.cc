@@ -7,6 +7,7 @@
 #include "core/interaction.h"
 #include "core/seed_dialect.h"
 #include "core/sse_parser.h"
+#include "mock_server/served_connection.h"
 
 namespace ixh::mock {
 namespace {
@@ -74,7 +75,11 @@ FaultStream::FaultStream(const FaultSpec& spec, ConnectionAddress conn, std::str
 }
 
 int FaultStream::socket() {
-  if (fd_ == -2) fd_ = find_connection_socket(conn_);
+  if (fd_ == -2) {
+    // The serving thread knows its socket; the search is for a caller that has none.
+    const ServedConnection* served = ServedConnection::current();
+    fd_ = served != nullptr ? served->socket() : find_connection_socket(conn_);
+  }
   return fd_;
 }
 

@@ -13,6 +13,8 @@
 #include "mock_server/fault_plan.h"
 #include "mock_server/fault_stream.h"
 #include "mock_server/request_path.h"
+#include "mock_server/served_connection.h"
+#include "mock_server/stream_writer.h"
 
 namespace ixh::mock {
 namespace {
@@ -183,7 +185,7 @@ class InteractionHandler {
     const std::size_t visible = visible_events(c, ctx_.clock.now_us() - inst->created_us);
     const bool with_input = include_input == BoolParam::kTrue;
     if (!streaming) {
-      res.set_content(encode_snapshot(ctx_.options.dialect, *inst, visible, with_input),
+      res.set_content(*encode_snapshot_cached(ctx_.options.dialect, *inst, visible, with_input),
                       "application/json");
       return;
     }
@@ -223,6 +225,19 @@ class InteractionHandler {
   void start_stream(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
                     StreamCursor cursor, JournalEntry entry, std::int64_t start_ns,
                     std::unique_ptr<FaultStream> fault) {
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    // A stream's connection is not reused: the stream writer closes it at the end, and a
+    // faulted stream's worker is freed at once rather than after a keep-alive wait.
+    res.set_header("Connection", "close");
+    ServedConnection* conn = ServedConnection::current();
+    if (!fault && ctx_.writer != nullptr && conn != nullptr) {
+      return hand_to_writer(res, std::move(inst), include_input, cursor, std::move(entry),
+                            start_ns);
+    }
+    // Written here, on this worker: each chunk goes out as it is written.
+    if (conn != nullptr) conn->set_write_through(true);
     auto st = std::make_shared<StreamState>();
     st->fault = std::move(fault);
     StreamAttempt attempt;
@@ -252,12 +267,6 @@ class InteractionHandler {
         state->instance->history.finish(state->history_index, state->events_sent, end_ns, ended);
       });
     }
-    res.status = 200;
-    res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Accel-Buffering", "no");
-    // A stream's connection is not reused: an idle keep-alive connection would pin this worker
-    // for the keep-alive timeout after the stream ended.
-    res.set_header("Connection", "close");
     // The provider must never busy-return: cpp-httplib calls it again at once. It either writes
     // or sleeps until the next scripted event, a heartbeat, or a liveness check is due.
     RouteContext& ctx = ctx_;
@@ -276,6 +285,53 @@ class InteractionHandler {
           ctx.journal.finish(st->journal_seq, 200, st->events_sent, st->bytes_sent, ended,
                              static_cast<double>(end_ns - st->start_ns) / 1e6);
           st->instance->history.finish(st->history_index, st->events_sent, end_ns, ended);
+        });
+  }
+
+  // cpp-httplib writes the head (status line and headers, which the connection holds back) and
+  // then calls the provider, which asks the serving loop to pass the socket and the unsent head
+  // to the writer and returns false, so that the library writes nothing more and neither reuses
+  // nor closes the connection. The writer then sends head and events and finishes the journal.
+  void hand_to_writer(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
+                      StreamCursor cursor, JournalEntry entry, std::int64_t start_ns) {
+    auto start = std::make_shared<StreamStart>();
+    StreamAttempt attempt;
+    attempt.attempt = entry.attempt;
+    attempt.last_event_id = entry.last_event_id;
+    attempt.status = 200;
+    attempt.first_event = cursor.event;
+    attempt.start_ns = start_ns;
+    attempt.reference = is_reference_read(entry);
+    start->history_index = inst->history.begin(std::move(attempt));
+    start->instance = std::move(inst);
+    start->include_input = include_input;
+    start->cursor = cursor;
+    start->start_ns = start_ns;
+    entry.status = 200;
+    start->journal_seq = ctx_.journal.begin(std::move(entry));
+    auto handed = std::make_shared<bool>(false);
+    StreamWriter* writer = ctx_.writer;
+    RouteContext& ctx = ctx_;
+    res.set_chunked_content_provider(
+        "text/event-stream",  // exactly this: any other value gets compressed and stalls
+        [start, handed, writer](std::size_t, httplib::DataSink&) {
+          if (ServedConnection* conn = ServedConnection::current()) {
+            *handed = true;
+            conn->hand_over([start, writer](int fd, std::string unsent) {
+              writer->add(fd, std::move(unsent), std::move(*start));
+            });
+          }
+          return false;
+        },
+        // Runs as the response object goes away. After a hand-over the writer finishes the
+        // records; otherwise the head could not be written: the client was gone.
+        [start, handed, &ctx](bool) {
+          if (*handed) return;
+          const std::int64_t end_ns = ctx.real_clock.now_ns();
+          const std::string ended = ctx.stopping.load() ? "server_stopped" : "write_failed";
+          ctx.journal.finish(start->journal_seq, 200, 0, 0, ended,
+                             static_cast<double>(end_ns - start->start_ns) / 1e6);
+          start->instance->history.finish(start->history_index, 0, end_ns, ended);
         });
   }
 

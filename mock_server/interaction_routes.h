@@ -13,6 +13,8 @@
 
 namespace ixh::mock {
 
+class StreamWriter;
+
 // Everything the interaction routes share; owned by MockServer, which outlives every request.
 struct RouteContext {
   Store& store;
@@ -21,11 +23,15 @@ struct RouteContext {
   const Clock& real_clock;
   const MockOptions& options;
   const std::atomic<bool>& stopping;  // set before the server stops: streams end promptly
+  // Writes unfaulted streams from its own thread; null: every stream stays on its worker.
+  StreamWriter* writer = nullptr;
 };
 
 // Serves `GET /{version}/interactions/{id}` (JSON, or SSE with stream=true) and returns true, or
 // returns false for any other request. Called from the server's pre-routing handler on
-// cpp-httplib worker threads; a stream's provider runs on the same worker until it ends. Paths
+// cpp-httplib worker threads. A stream with no fault in effect for its attempt is handed, socket
+// and all, to the StreamWriter once its head is ready; a faulted one is written by its content
+// provider on the same worker until it ends. Paths
 // are matched by hand, not with a route regex: libstdc++'s std::regex recurses per character and
 // overflows a small worker stack on a long path, and an empty id must reach the id check (400)
 // rather than miss the route (404).

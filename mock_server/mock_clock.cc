@@ -22,6 +22,16 @@ void MockClock::notify_all_shards() {
     { std::lock_guard lock(shard.mu); }
     shard.cv.notify_all();
   }
+  if (wake_hook_) wake_hook_();
+}
+
+std::int64_t MockClock::real_ns_until(std::int64_t due_us) const {
+  if (mode_ == Mode::kManual) return -1;
+  const std::int64_t ahead_us = due_us - now_us();
+  if (ahead_us <= 0) return 0;
+  // As in wait_until: land at or just after the due time, never a hair before it.
+  return static_cast<std::int64_t>(std::ceil(static_cast<double>(ahead_us) * 1000.0 / scale_)) +
+         1000;
 }
 
 bool MockClock::advance_us(std::int64_t delta_us) {

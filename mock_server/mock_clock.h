@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 #include "core/clock.h"
@@ -39,6 +40,15 @@ class MockClock {
   // Wakes every waiter at once (reset). Any thread.
   void wake_all();
 
+  // Real nanoseconds from now until timeline time reaches `due_us` (0 when it has), or -1 in
+  // manual mode, where only advance_us() moves time. Any thread.
+  std::int64_t real_ns_until(std::int64_t due_us) const;
+
+  // Also called on every advance_us(), wake_all() and shut_down(), on the calling thread: the
+  // stream writer's wake-up, since it waits in epoll rather than here. Set by MockServer before
+  // it serves and cleared after every thread that could advance the clock has been joined.
+  void set_wake_hook(std::function<void()> hook) { wake_hook_ = std::move(hook); }
+
   // From now on wait_until() returns at once, so stream threads notice a stopping server
   // without sleeping out their liveness interval. Called once by MockServer::stop().
   void shut_down();
@@ -63,6 +73,7 @@ class MockClock {
   std::atomic<std::uint64_t> generation_{0};  // bumped by every wake
   std::atomic<bool> shut_down_{false};
   std::array<Shard, kShards> shards_;
+  std::function<void()> wake_hook_;
 };
 
 }  // namespace ixh::mock

@@ -16,9 +16,10 @@ struct MockOptions {
   bool manual_clock = false;  // timelines move only through POST /_mock/clock/advance
   double time_scale = 1.0;    // timeline ms per real ms, when not manual
   std::uint64_t seed = 1;
-  // Worker threads; each open connection, so each open stream, holds one. 0: sized to the
-  // open-file limit (raised to its hard limit at start), since every connection needs a file
-  // descriptor anyway; threads are only created as connections arrive.
+  // Worker threads; a request being served holds one, and so does a faulted stream for its whole
+  // life (unfaulted streams go to the stream writer, idle keep-alive connections to the keep-alive
+  // loop). 0: sized to the open-file limit (raised to its hard limit at start); threads are only
+  // created as they are needed.
   std::size_t max_connections = 0;
   int backlog = 4096;                 // listen queue; capped by net.core.somaxconn
   std::size_t stack_kib = 256;        // per worker thread

@@ -14,6 +14,9 @@
 #include "mock_server/admin_routes.h"
 #include "mock_server/connection_sweep.h"
 #include "mock_server/interaction_routes.h"
+#include "mock_server/keep_alive_loop.h"
+#include "mock_server/served_connection.h"
+#include "mock_server/stream_writer.h"
 #include "mock_server/worker_pool.h"
 
 namespace ixh::mock {
@@ -46,9 +49,102 @@ std::size_t raise_open_file_limit() {
 
 // cpp-httplib bakes a listen backlog of 5 into its shared library; bursts of connects then wait
 // seconds in SYN retries. The listening socket is protected, so re-listen it with a deeper queue.
+//
+// It also serves each accepted connection itself (process_and_close_socket, called by the worker
+// the connection was queued to) instead of through cpp-httplib's SocketStream and keep-alive
+// loop, so that: a handler knows its socket (ServedConnection::current()) and a stream can hand
+// it to the StreamWriter; a response goes out in one send; and an idle keep-alive connection
+// sleeps in one poll() rather than the library's 10 ms poll / 1 ms sleep loop.
 class ListeningServer : public httplib::Server {
  public:
   void relisten(int backlog) { ::listen(svr_sock_, backlog); }
+
+  // The pool the library's accept loop queues connections to; also runs the connections the
+  // keep-alive loop gives back. Set when the library creates it, before the first connection.
+  std::atomic<WorkerPool*> pool{nullptr};
+
+  bool start_keep_alive_loop(std::string& error) {
+    loop_ = std::make_unique<KeepAliveLoop>(
+        std::chrono::milliseconds(keep_alive_timeout_sec_ * 1000),
+        [this](ServedConnection& c) { return serve_parked(c); },
+        [this](std::unique_ptr<ServedConnection> c) {
+          ServedConnection* raw = c.release();
+          // The pool runs every job it is given, so the connection is always served or closed.
+          pool.load()->enqueue([this, raw] { serve(std::unique_ptr<ServedConnection>(raw)); });
+        });
+    return loop_->start(error);
+  }
+  // Closes the parked connections; afterwards workers close theirs instead of parking them.
+  void stop_keep_alive_loop() {
+    if (loop_) loop_->stop();
+  }
+  std::size_t parked() const { return loop_ ? loop_->parked() : 0; }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    using std::chrono::microseconds;
+    auto conn = std::make_unique<ServedConnection>(
+        sock, microseconds(read_timeout_sec_ * 1'000'000 + read_timeout_usec_),
+        microseconds(write_timeout_sec_ * 1'000'000 + write_timeout_usec_));
+    conn->requests_left = keep_alive_max_count_;
+    serve(std::move(conn));
+    return true;
+  }
+
+  // Serves requests on the calling worker until the connection ends, becomes a stream (handed
+  // to the StreamWriter) or goes idle (parked in the keep-alive loop).
+  void serve(std::unique_ptr<ServedConnection> conn) {
+    ServedConnection::Scope scope(*conn);
+    const std::chrono::milliseconds keep_alive(keep_alive_timeout_sec_ * 1000);
+    while (conn->requests_left > 0 && svr_sock_ != INVALID_SOCKET) {
+      if (!conn->has_buffered_input()) {
+        if (conn->served_any && loop_ && conn->flush() && loop_->park(conn)) return;
+        if (!conn || !conn->wait_for_request(keep_alive)) break;
+      }
+      bool connection_closed = false;
+      conn->set_write_through(false);
+      const bool ok = process_request(*conn, conn->requests_left == 1, connection_closed, nullptr);
+      --conn->requests_left;
+      conn->served_any = true;
+      if (conn->handing_over()) {
+        // The stream writer owns the socket from here on: neither reused nor closed here.
+        conn->complete_hand_over();
+        return;
+      }
+      if (!ok || connection_closed) break;
+    }
+    if (conn) conn->close();
+  }
+
+  // On the keep-alive loop's thread: a parked connection has bytes.
+  KeepAliveLoop::Verdict serve_parked(ServedConnection& c) {
+    using Verdict = KeepAliveLoop::Verdict;
+    const ssize_t n = c.fill_nonblocking();
+    if (n < 0 && !c.has_buffered_input()) return Verdict::kClose;
+    // Every whole request already buffered (a client may pipeline), since no new readiness
+    // event comes for bytes already read.
+    while (c.has_buffered_input()) {
+      if (!c.head_buffered_or_full()) return n < 0 ? Verdict::kClose : Verdict::kKeep;
+      if (!c.has_plain_get() || svr_sock_ == INVALID_SOCKET) return Verdict::kToWorker;
+      ServedConnection::Scope scope(c);
+      c.set_nonblocking_mode(true);
+      c.set_write_through(false);
+      bool connection_closed = false;
+      const bool ok = process_request(c, c.requests_left == 1, connection_closed, nullptr);
+      c.set_nonblocking_mode(false);
+      --c.requests_left;
+      if (c.handing_over()) return Verdict::kHandOver;
+      if (!ok || connection_closed || c.requests_left == 0) {
+        // What the socket does not take at once is sent by a worker, which may wait for it.
+        c.requests_left = 0;
+        return c.flush_nonblocking() ? Verdict::kClose : Verdict::kToWorker;
+      }
+      if (!c.flush_nonblocking()) return Verdict::kToWorker;
+    }
+    return n < 0 ? Verdict::kClose : Verdict::kKeep;
+  }
+
+  std::unique_ptr<KeepAliveLoop> loop_;
 };
 
 MockServer::MockServer(MockOptions options, const std::vector<Scenario>& scenarios,
@@ -75,8 +171,13 @@ std::string MockServer::base_url() const {
 bool MockServer::start(std::string& error) {
   http_ = std::make_unique<ListeningServer>();
   ListeningServer& svr = *http_;
+  writer_ = std::make_unique<StreamWriter>(
+      clock_, real_clock_, journal_,
+      StreamWriter::Options{options_.dialect, options_.heartbeat_ms, std::chrono::seconds(5)});
+  if (!writer_->start(error)) return false;
+  clock_.set_wake_hook([w = writer_.get()] { w->wake(); });
   routes_ = std::make_unique<RouteContext>(
-      RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_});
+      RouteContext{store_, journal_, clock_, real_clock_, options_, stopping_, writer_.get()});
   RouteContext* ctx = routes_.get();
   const std::size_t fd_limit = raise_open_file_limit();
   const std::size_t max_workers =
@@ -88,6 +189,7 @@ bool MockServer::start(std::string& error) {
   svr.new_task_queue = [this, max_workers, stack] {
     auto* pool = new WorkerPool(max_workers, stack);
     pool_.store(pool);
+    http_->pool.store(pool);
     return pool;
   };
   svr.set_tcp_nodelay(true);
@@ -137,6 +239,15 @@ bool MockServer::start(std::string& error) {
            {"max_connections", s.max_threads},
            {"peak_busy", s.peak_busy}};
     }
+    if (http_) j["keep_alive_idle"] = http_->parked();
+    if (writer_) {
+      const StreamWriter::Timeliness t = writer_->timeliness();
+      j["streams"] = writer_->live();
+      j["stream_timeliness"] = {{"live_events", t.live_events},
+                                {"late_over_1ms", t.late_over_1ms},
+                                {"late_over_20ms", t.late_over_20ms},
+                                {"max_lateness_ms", t.max_lateness_ms}};
+    }
     return j;
   });
 
@@ -150,6 +261,7 @@ bool MockServer::start(std::string& error) {
     return false;
   }
   svr.relisten(options_.backlog);
+  if (!svr.start_keep_alive_loop(error)) return false;
   listener_done_ = false;
   listener_ = std::thread([this, &svr] {
     svr.listen_after_bind();
@@ -167,10 +279,19 @@ bool MockServer::start(std::string& error) {
   return true;
 }
 
+MockServer::StreamTimeliness MockServer::stream_timeliness() const {
+  if (!writer_) return {};
+  const StreamWriter::Timeliness t = writer_->timeliness();
+  return {t.live_events, t.late_over_1ms, t.late_over_20ms, t.max_lateness_ms};
+}
+
 void MockServer::stop() {
   if (!http_) return;
   stopping_.store(true);
   clock_.shut_down();
+  // Streams end first (`server_stopped`), so the sweep below meets no socket the writer owns.
+  if (writer_) writer_->stop();
+  http_->stop_keep_alive_loop();
   if (listener_.joinable()) {
     // stop() is ignored until the accept loop runs; start() normally waited for that already.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -190,6 +311,9 @@ void MockServer::stop() {
   pool_.store(nullptr);
   http_.reset();
   routes_.reset();
+  // Every thread that could advance the clock has been joined.
+  clock_.set_wake_hook(nullptr);
+  writer_.reset();
 }
 
 }  // namespace ixh::mock

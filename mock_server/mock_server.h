@@ -17,6 +17,7 @@ namespace ixh::mock {
 
 class WorkerPool;
 class ListeningServer;
+class StreamWriter;
 struct RouteContext;
 
 // The scripted mock (DESIGN.md §1.1): owns the HTTP server, the store, the clock and the
@@ -40,6 +41,16 @@ class MockServer {
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:PORT"
 
+  // How punctually the stream writer has written live events so far (StreamWriter::timeliness);
+  // all zero before start(). Any thread while the server runs.
+  struct StreamTimeliness {
+    std::uint64_t live_events = 0;
+    std::uint64_t late_over_1ms = 0;
+    std::uint64_t late_over_20ms = 0;
+    double max_lateness_ms = 0;
+  };
+  StreamTimeliness stream_timeliness() const;
+
   Store& store() { return store_; }
   MockClock& clock() { return clock_; }
   Journal& journal() { return journal_; }
@@ -52,6 +63,7 @@ class MockServer {
   Store store_;
   Journal journal_;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<StreamWriter> writer_;
   std::unique_ptr<RouteContext> routes_;
   std::unique_ptr<ListeningServer> http_;
   std::atomic<WorkerPool*> pool_{nullptr};

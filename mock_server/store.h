@@ -28,6 +28,16 @@ struct Instance {
   std::atomic<int> get_attempts{0};
   std::atomic<int> stream_attempts{0};
   StreamHistory history;  // every stream request, for GET /_mock/verify
+
+  // The last JSON body encoded for a GET, with and without include_input, and how many events it
+  // shows: polling clients ask for the same state over and over, and encoding it was half the
+  // CPU of a GET. Filled by encode_snapshot_cached (dialect_encoding.h) on request threads.
+  struct CachedSnapshot {
+    std::size_t visible = 0;
+    std::shared_ptr<const std::string> body;
+  };
+  mutable std::mutex snapshot_mu;
+  mutable CachedSnapshot snapshots[2];  // [include_input]
 };
 
 // Templates and their instances. Request threads call touch() concurrently; the admin API calls

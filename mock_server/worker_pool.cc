@@ -45,6 +45,9 @@ void WorkerPool::enqueue(std::function<void()> fn) {
       }
     }
   }
+  // Under the lock: enqueue() is also called from the keep-alive loop's thread, and shutdown()
+  // (then the destructor) must be ordered after the whole call, not just its queue push.
+  std::lock_guard lock(mu_);
   work_cv_.notify_one();
 }
 

@@ -10,11 +10,12 @@
 
 namespace ixh::mock {
 
-// cpp-httplib's task queue, replaced because every open stream pins a worker for its whole
-// life: threads are started on demand up to `max_threads` (--max-connections) with small stacks,
-// idle ones are reused, and connections beyond the cap wait in FIFO order (counted, never
-// dropped: dropping a job would leak its socket). The accept thread calls enqueue(); the server
-// calls shutdown() once, after the listening socket is closed.
+// cpp-httplib's task queue, replaced so that threads are started on demand up to `max_threads`
+// (--max-connections) with small stacks: a connection holds a worker while a request on it is
+// served, and a faulted stream for its whole life. Idle threads are reused, and connections
+// beyond the cap wait in FIFO order (counted, never dropped: dropping a job would leak its
+// socket). The accept thread and the keep-alive loop call enqueue(); the server calls
+// shutdown() once, after the listening socket is closed and the keep-alive loop has stopped.
 class WorkerPool final : public httplib::TaskQueue {
  public:
   WorkerPool(std::size_t max_threads, std::size_t stack_bytes);
