@@ -11,6 +11,84 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// True when `text` is written into a JSON string unchanged: printable ASCII other than `"` and
+// `\\`, or well-formed multi-byte UTF-8 (RFC 3629 ranges). Anything else takes the DOM path,
+// whose escaping and U+FFFD replacement stay the only definition of what goes on the wire.
+bool verbatim_json_text(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') return false;
+      ++p;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < len) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[k] < 0x80 || p[k] > 0xbf) return false;
+    }
+    p += len;
+  }
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+}
+
+// The state_change and text_delta data a live stream sends most, written directly in the key
+// order nlohmann's sorted objects give (the mock streams these per event, so the DOM was a third
+// of its CPU per event). Returns false, writing nothing, when a string needs escaping.
+bool append_plain_event_data(std::string& out, const Event& event, const Interaction& snapshot) {
+  if (event.kind == EventKind::kTerminal) return false;
+  if (!verbatim_json_text(event.id) || !verbatim_json_text(snapshot.id)) return false;
+  if (event.kind == EventKind::kTextDelta && !verbatim_json_text(event.text)) return false;
+  out.push_back('{');
+  if (event.kind == EventKind::kTextDelta) {
+    out.append("\"candidate_index\":");
+    out.append(std::to_string(event.candidate));
+    out.push_back(',');
+  }
+  out.append("\"id\":");
+  append_json_string(out, event.id);
+  out.append(",\"interaction_id\":");
+  append_json_string(out, snapshot.id);
+  if (event.kind == EventKind::kTextDelta) {
+    out.append(",\"output\":{\"text\":");
+    append_json_string(out, event.text);
+    out.push_back('}');
+  } else {
+    out.append(",\"state\":");
+    append_json_string(out, to_string(event.state));
+  }
+  out.append(",\"type\":");
+  append_json_string(out, to_string(event.kind));
+  out.append(",\"update_time\":");
+  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
+  out.push_back('}');
+  return true;
+}
+
 }  // namespace
 
 std::string_view seed_event_name(EventKind kind) {
@@ -54,7 +132,21 @@ std::string encode_seed_interaction(const Interaction& snapshot) {
   return dump(seed_interaction_json(snapshot));
 }
 
+bool append_seed_event_direct(std::string& out, const Event& event, const Interaction& snapshot) {
+  // The data line is JSON on one line, so the SSE framing needs no splitting; build it in a
+  // reused buffer so a streamed event allocates nothing once warm.
+  thread_local std::string data;
+  data.clear();
+  if (!append_plain_event_data(data, event, snapshot)) return false;
+  append_sse_event(out, seed_event_name(event.kind), event.id, data);
+  return true;
+}
+
 void append_seed_event(std::string& out, const Event& event, const Interaction& snapshot) {
+  if (!append_seed_event_direct(out, event, snapshot)) append_seed_event_dom(out, event, snapshot);
+}
+
+void append_seed_event_dom(std::string& out, const Event& event, const Interaction& snapshot) {
   nlohmann::json j = nlohmann::json::object();
   j["id"] = event.id;
   j["interaction_id"] = snapshot.id;

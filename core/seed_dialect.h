@@ -25,6 +25,12 @@ std::string encode_seed_interaction(const Interaction& snapshot);
 
 // Appends one SSE frame for `event` to `out`: `event:`, `id:` and a one-line JSON `data:`.
 // `snapshot` is the interaction as of this event; only a terminal event embeds it whole.
+// Called by the mock's stream writers for every streamed event, on their threads. State changes
+// and text deltas whose strings need no escaping are written directly; everything else goes
+// through append_seed_event_dom, the definition of the bytes (tests hold the two equal).
 void append_seed_event(std::string& out, const Event& event, const Interaction& snapshot);
+void append_seed_event_dom(std::string& out, const Event& event, const Interaction& snapshot);
+// The direct writer alone: appends and returns true, or returns false having appended nothing.
+bool append_seed_event_direct(std::string& out, const Event& event, const Interaction& snapshot);
 
 }  // namespace ixh

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "core/sse_parser.h"
 #include "tests/unit/golden.h"
 
@@ -75,6 +79,75 @@ TEST(SeedDialectTest, FramesEachEventKindExactly) {
   Event done{"evt_000004", 1234, EventKind::kTerminal, State::kCompleted, 0, ""};
   append_seed_event(out, done, Completed());
   testing::ExpectGolden("seed/stream.sse", out);
+}
+
+// The direct writer for state changes and text deltas must give the DOM's bytes exactly, and
+// hand anything it does not write verbatim to the DOM: every byte value, every UTF-8 boundary
+// case, in ids as well as text.
+TEST(SeedDialectTest, DirectEventWriterMatchesTheDomByteForByte) {
+  std::vector<std::string> texts = {"",
+                                    "plain",
+                                    "caf\xc3\xa9",
+                                    "\xe2\x82\xac",
+                                    "\xf0\x9f\x98\x80",
+                                    "a\"b",
+                                    "a\\b",
+                                    "line\nbreak",
+                                    "tab\t",
+                                    "\x7f",
+                                    "\xc3",
+                                    "\xe2\x82",
+                                    "\xf0\x9f\x98",
+                                    "\xc0\xaf",
+                                    "\xed\xa0\x80",
+                                    "\xf4\x90\x80\x80",
+                                    "\xe0\x80\xaf",
+                                    "\xf0\x80\x80\x80",
+                                    "\xef\xbf\xbf",
+                                    "\xf4\x8f\xbf\xbf",
+                                    "\xff",
+                                    std::string(1, '\0')};
+  for (int b = 0; b < 256; ++b) texts.push_back("x" + std::string(1, static_cast<char>(b)) + "y");
+  Interaction snapshot = Completed();
+  snapshot.state = State::kRunning;
+  int direct = 0;
+  for (const std::string& text : texts) {
+    for (const EventKind kind : {EventKind::kStateChange, EventKind::kTextDelta}) {
+      for (int where = 0; where < 3; ++where) {
+        Event e;
+        e.id = where == 1 ? "evt_" + text : "evt_000007";
+        e.kind = kind;
+        e.state = State::kRunning;
+        e.candidate = where == 2 ? 12 : 0;
+        e.text = text;
+        Interaction snap = snapshot;
+        if (where == 2) snap.id = "story." + text;
+        std::string fast;
+        std::string dom;
+        append_seed_event(fast, e, snap);
+        append_seed_event_dom(dom, e, snap);
+        EXPECT_EQ(fast, dom) << "text bytes " << ::testing::PrintToString(text) << " where "
+                             << where;
+        std::string alone = "kept";
+        const bool wrote = append_seed_event_direct(alone, e, snap);
+        EXPECT_EQ(alone, wrote ? "kept" + dom : "kept");
+        const bool text_used = kind == EventKind::kTextDelta || where != 0;
+        const bool needs_escape =
+            text.find_first_of(std::string("\"\\\x7f\0", 4)) != std::string::npos ||
+            std::any_of(text.begin(), text.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+        if (text_used && needs_escape) {
+          EXPECT_FALSE(wrote) << ::testing::PrintToString(text);
+        }
+        if (!text_used || text == "plain" || text == "caf\xc3\xa9" || text == "\xf0\x9f\x98\x80") {
+          EXPECT_TRUE(wrote) << ::testing::PrintToString(text) << " where " << where;
+          ++direct;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(direct, static_cast<int>(texts.size()) +
+                        15);  // every state change without text in it, the plain texts elsewhere
 }
 
 TEST(SeedDialectTest, StreamFramesParseBackToTheirEvents) {
