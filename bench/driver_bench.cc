@@ -545,6 +545,7 @@ int main(int argc, char** argv) {
   ixh::SteadyClock clock;
   ixh::EngineOptions opt;
   opt.buffer_size = a.buffer;
+  opt.stream_buffer_size = a.buffer;
   int rc = 2;
   {
     Engine engine(clock, opt);
