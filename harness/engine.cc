@@ -200,8 +200,7 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
   // libcurl allocates the receive buffer per transfer, at this size: a pooled handle that ran a
   // GET may run a stream next.
   const long buffer = spec.stream ? options_.stream_buffer_size : options_.buffer_size;
-  if (t->buffer_size != buffer) {
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
+  if (t->buffer_size != buffer && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) == CURLE_OK) {
     t->buffer_size = buffer;
   }
   if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
