@@ -22,8 +22,9 @@ struct EngineOptions {
   std::vector<std::string> resolve;
   long buffer_size = 16384;  // curl receive buffer of a GET (JSON bodies, read whole)
   // curl receive buffer of a stream (TransferSpec::stream). Held for the stream's whole life, so
-  // it is most of what a live stream costs; the SSE parser joins lines cut at any byte, so a
-  // small one changes nothing but how many bytes each write callback sees. libcurl's floor is 1024.
+  // it is a large share of what a live stream costs; the SSE parser joins lines cut at any byte,
+  // so a small one changes nothing but how many bytes each write callback sees (and how many
+  // reads a fast stream takes). libcurl's floor is 1024.
   long stream_buffer_size = 4096;
 };
 

@@ -67,7 +67,7 @@ class StreamFetch final : public TransferHandler {
     bool reference = false;
     // Keep every event's SSE data in ObservedEvent::raw. Off, only the frames a check reads it
     // from keep it (see keeps_raw_data); the rest are judged by what they decoded to, and a
-    // live stream holds half the memory.
+    // live stream holds about half the bytes per event.
     bool keep_raw_data = false;
   };
   void start(Transport& transport, const Target& target, const std::string& id, Options options,
