@@ -17,12 +17,15 @@
 //            every protocol check (compare events/s with wrk moving the same bytes).
 //   streams  `count` streams of fresh ids <id>.r<run>s<i> opened at once and held for up to
 //            `hold` seconds: peak concurrent live streams, driver (and server) RSS per stream,
+//            the driver's heap in use per stream (malloc'd, to tell live data from allocator
+//            slack) and the body bytes each stream had received by then,
 //            time to first event, and with --gap-ms (servers that follow a script, i.e. the
 //            mock) the lateness of each text delta against its scripted time, which the mock
 //            writes into the event's update_time, and the error of every gap between
 //            consecutive deltas against gap-ms.
 // Load stops by itself after --duration / --hold; exit status 0 unless the run itself failed.
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -114,6 +117,13 @@ Args parse(int argc, char** argv) {
 }
 
 // Resident set of a process in KiB ("self" or a pid), 0 when unreadable.
+// Bytes malloc has handed out and not had back (mmapped chunks included): with RSS it tells live
+// data from what the allocator holds on to (fragmentation, freed memory it keeps).
+long heap_kib() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<long>((m.uordblks + m.hblkhd) / 1024);
+}
+
 long rss_kib(const std::string& pid) {
   std::ifstream f("/proc/" + pid + "/status");
   std::string line;
@@ -219,6 +229,7 @@ class TapTransport final : public ixh::Transport {
   }
   void cancel_timer(ixh::TimerId id) override { engine_.cancel_timer(id); }
   std::size_t live() const { return live_; }
+  std::uint64_t bytes() const { return bytes_; }  // body bytes of every stream so far
 
  private:
   struct Tap final : TransferHandler {
@@ -231,6 +242,7 @@ class TapTransport final : public ixh::Transport {
         live = true;
         ++owner->live_;
       }
+      owner->bytes_ += b.size();
       return inner->on_body(b, now);
     }
     void on_complete(const HttpObservation& h) override {
@@ -242,6 +254,7 @@ class TapTransport final : public ixh::Transport {
   Engine& engine_;
   std::unordered_map<TransferHandler*, std::unique_ptr<Tap>> taps_;
   std::size_t live_ = 0;
+  std::uint64_t bytes_ = 0;
 };
 
 void raise_nofile() {
@@ -367,6 +380,7 @@ int run_bare_streams(const Args& a, Engine& engine) {
   const auto n = static_cast<std::size_t>(a.count);
   TapTransport tap(engine);
   const long driver_base = rss_kib("self");
+  const long heap_base = heap_kib();
   std::vector<Bare> slots(n);
   std::vector<ixh::TransferId> ids(n);
   std::size_t done = 0;
@@ -381,7 +395,7 @@ int run_bare_streams(const Args& a, Engine& engine) {
     spec.stream = true;
     ids[i] = tap.start(spec, &slots[i]);
   }
-  long driver_live = 0;
+  long driver_live = 0, heap_live = 0;
   std::int64_t all_live_ns = -1;
   std::size_t peak_live = 0;
   std::function<void()> sample = [&] {
@@ -389,6 +403,7 @@ int run_bare_streams(const Args& a, Engine& engine) {
     if (all_live_ns < 0 && live > peak_live) {
       peak_live = live;
       driver_live = rss_kib("self");
+      heap_live = heap_kib();
       if (live == n) all_live_ns = engine.clock().now_ns() - t0;
     }
     if (done < n) engine.schedule(engine.clock().now_ns() + 100'000'000, sample);
@@ -410,6 +425,9 @@ int run_bare_streams(const Args& a, Engine& engine) {
       {"driver_rss_kib_live", driver_live},
       {"driver_kib_per_stream",
        peak_live ? static_cast<double>(driver_live - driver_base) / static_cast<double>(peak_live)
+                 : 0},
+      {"driver_heap_kib_per_stream",
+       peak_live ? static_cast<double>(heap_live - heap_base) / static_cast<double>(peak_live)
                  : 0}};
   std::printf("%s\n", out.dump().c_str());
   return peak_live > 0 ? 0 : 1;
@@ -426,6 +444,7 @@ int run_streams(const Args& a, Engine& engine) {
 
   // Everything a stream owns is allocated after the baseline, so the delta is its full cost.
   const long driver_base = rss_kib("self");
+  const long heap_base = heap_kib();
   std::vector<ixh::StreamFetch> slots(n);
   std::size_t done = 0, complete = 0, timed_out = 0, errors = 0;
   std::map<std::string, std::size_t> error_classes;
@@ -485,13 +504,16 @@ int run_streams(const Args& a, Engine& engine) {
   // every stream was live (later ones also hold the events received since), else the sample at
   // the highest live count.
   std::size_t peak_live = 0;
-  long driver_at_peak = 0, server_at_peak = 0;
+  long driver_at_peak = 0, server_at_peak = 0, heap_at_peak = 0;
+  std::uint64_t bytes_at_peak = 0;
   std::int64_t all_live_ns = -1;
   std::function<void()> sample = [&] {
     const std::size_t live = tap.live();
     if (all_live_ns < 0 && live > peak_live) {
       peak_live = live;
       driver_at_peak = rss_kib("self");
+      heap_at_peak = heap_kib();
+      bytes_at_peak = tap.bytes();
       if (!pid.empty()) server_at_peak = rss_kib(pid);
       if (live == n) all_live_ns = engine.clock().now_ns() - t0;
     }
@@ -517,6 +539,11 @@ int run_streams(const Args& a, Engine& engine) {
       {"driver_rss_kib_base", driver_base},
       {"driver_rss_kib_live", driver_at_peak},
       {"driver_kib_per_stream", per_driver},
+      {"driver_heap_kib_per_stream",
+       peak_live ? static_cast<double>(heap_at_peak - heap_base) / static_cast<double>(peak_live)
+                 : 0},
+      {"body_bytes_per_stream_at_peak",
+       peak_live ? static_cast<double>(bytes_at_peak) / static_cast<double>(peak_live) : 0},
       {"ttfe_ms", summary(ttfe_ms)},
   };
   if (!pid.empty()) {
@@ -545,6 +572,7 @@ int main(int argc, char** argv) {
   ixh::SteadyClock clock;
   ixh::EngineOptions opt;
   opt.buffer_size = a.buffer;
+  opt.stream_buffer_size = a.buffer;
   int rc = 2;
   {
     Engine engine(clock, opt);

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/interaction.h"
@@ -19,6 +21,54 @@ struct DecodeFinding {
   std::string expected;  // e.g. `one of "PENDING", "RUNNING", ...`, `field "state"`
   std::string actual;    // e.g. `"DONE"`, `missing`, `unknown field`
   bool operator==(const DecodeFinding&) const = default;
+};
+
+// An optional value kept on the heap, used like std::optional<T> (test it, *, ->, assign a T or
+// std::nullopt): for a member that is rarely present and large, so that the many values that lack
+// it stay small. A driver holds every event of thousands of live streams.
+template <class T>
+class HeapOptional {
+ public:
+  HeapOptional() = default;
+  // Implicit, as std::optional's are.
+  HeapOptional(std::nullopt_t) {}
+  HeapOptional(T value) : p_(std::make_unique<T>(std::move(value))) {}
+  HeapOptional(const HeapOptional& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  HeapOptional(HeapOptional&&) noexcept = default;
+  HeapOptional& operator=(const HeapOptional& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  HeapOptional& operator=(HeapOptional&&) noexcept = default;
+  HeapOptional& operator=(T value) {
+    p_ = std::make_unique<T>(std::move(value));
+    return *this;
+  }
+  HeapOptional& operator=(std::nullopt_t) {
+    p_.reset();
+    return *this;
+  }
+  ~HeapOptional() = default;
+
+  bool has_value() const { return p_ != nullptr; }
+  explicit operator bool() const { return p_ != nullptr; }
+  T& operator*() { return *p_; }
+  const T& operator*() const { return *p_; }
+  T* operator->() { return p_.get(); }
+  const T* operator->() const { return p_.get(); }
+  const T& value() const {
+    if (!p_) throw std::bad_optional_access();
+    return *p_;
+  }
+  template <class... Args>
+  T& emplace(Args&&... args) {
+    p_ = std::make_unique<T>(std::forward<Args>(args)...);
+    return *p_;
+  }
+  void reset() { p_.reset(); }
+
+ private:
+  std::unique_ptr<T> p_;
 };
 
 struct DecodedInteraction {
@@ -48,7 +98,7 @@ struct DecodedEvent {
   bool update_time_valid = false;  // update_time parsed
   // terminal only, when data.interaction is an object. Its findings (pointers relative to that
   // object) stay there: `findings` below is about the event's own fields.
-  std::optional<DecodedInteraction> interaction;
+  HeapOptional<DecodedInteraction> interaction;
   // A frame that carries no event of the model's log: genai's interaction.created, step.start,
   // step.stop, error, non-text deltas, unknown event types and the [DONE] marker. Checks that
   // count or compare model events skip these; the seed dialect has none.

@@ -100,6 +100,15 @@ std::optional<std::int64_t> parse_retry(std::string_view value) {
   return result;
 }
 
+// A buffer that one long line or event grew past this is given back once that line or event is
+// done with: a driver holds thousands of streams at once, and each should keep what its usual
+// event needs, not what its largest ever did.
+constexpr std::size_t kKeepCapacity = 1024;
+
+void release_if_large(std::string& s) {
+  if (s.capacity() > kKeepCapacity) std::string().swap(s);
+}
+
 // Where c next occurs in [p, end), or end.
 const char* find_or_end(const char* p, const char* end, char c) {
   const void* hit = std::memchr(p, c, static_cast<std::size_t>(end - p));
@@ -159,6 +168,8 @@ void SseParser::feed_bytes(std::string_view bytes, EventSink sink) noexcept {
     process_line(line, sink);
     if (error_ != SseError::kNone) return;
     line_.clear();
+    release_if_large(line_);
+    release_if_large(decoded_);
     p = eol + 1;
     if (*eol == '\r') {
       if (p == end) {
@@ -255,6 +266,8 @@ void SseParser::dispatch(EventSink sink) {
   }
   event_.last_event_id.assign(last_event_id_);
   sink.call(sink.context, event_);
+  release_if_large(event_.data);
+  release_if_large(data_);
 }
 
 void SseParser::fail(SseError error, std::size_t limit) {

@@ -25,6 +25,7 @@ struct Engine::Transfer {
   StringList headers;
   std::vector<std::string> header_lines;  // what `headers` holds
   std::string url;                        // the URL the easy handle is set to
+  long buffer_size = 0;                   // what CURLOPT_BUFFERSIZE holds
   TransferHandler* handler = nullptr;
   HttpObservation http;
   bool headers_reported = false;
@@ -151,7 +152,6 @@ Engine::Transfer* Engine::acquire() {
       curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                        static_cast<long>(options_.connect_timeout_ms));
-      curl_easy_setopt(e, CURLOPT_BUFFERSIZE, options_.buffer_size);
       curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Engine::on_close_socket);
       curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
       if (resolve_.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
@@ -226,6 +226,12 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
                    static_cast<long>(std::max<std::int64_t>(0, spec.timeout_ms)));
   // A finished stream's connection would otherwise be cached and pin a server worker idle.
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, spec.stream ? 1L : 0L);
+  // libcurl allocates the receive buffer per transfer, at this size: a pooled handle that ran a
+  // GET may run a stream next.
+  const long buffer = spec.stream ? options_.stream_buffer_size : options_.buffer_size;
+  if (t->buffer_size != buffer && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) == CURLE_OK) {
+    t->buffer_size = buffer;
+  }
   if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
     // Completed from the loop, never from inside start() (the Transport contract).
     schedule(t->http.start_ns, [this, id] {

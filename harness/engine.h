@@ -20,7 +20,12 @@ struct EngineOptions {
   // "host:port:address" entries, so a host name is resolved once up front and no transfer
   // starts a resolver thread.
   std::vector<std::string> resolve;
-  long buffer_size = 16384;  // curl receive buffer per transfer
+  long buffer_size = 16384;  // curl receive buffer of a GET (JSON bodies, read whole)
+  // curl receive buffer of a stream (TransferSpec::stream). Held for the stream's whole life, so
+  // it is a large share of what a live stream costs; the SSE parser joins lines cut at any byte,
+  // so a small one changes nothing but how many bytes each write callback sees (and how many
+  // reads a fast stream takes). libcurl's floor is 1024.
+  long stream_buffer_size = 4096;
 };
 
 // One worker's event loop (the h2load/wrk model): a curl multi handle driven by

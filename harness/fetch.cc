@@ -12,7 +12,16 @@ constexpr std::size_t kMaxErrorBody = 64u << 10;
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
+// Appends with 1.5x growth rather than the library's 2x: a live stream's events are most of what
+// it holds, and doubling leaves up to half the slots empty until the stream ends.
+void append_event(std::vector<ObservedEvent>& events, ObservedEvent&& ev) {
+  if (events.size() == events.capacity()) events.reserve(events.size() + events.size() / 2 + 1);
+  events.push_back(std::move(ev));
+}
+
 }  // namespace
+
+bool keeps_raw_data(const SseEvent& event) { return event.type.rfind("step.", 0) == 0; }
 
 std::vector<std::string> request_headers(bool stream,
                                          std::optional<std::string_view> last_event_id_header) {
@@ -156,16 +165,19 @@ bool StreamFetch::on_body(std::string_view bytes, std::int64_t now_ns) {
     // Events after the point where this client stopped listening were never received.
     if (obs_.stop != StreamStop::kNone) return;
     ObservedEvent ev;
-    ev.raw = e;
     ev.at_ns = now_ns;
     const std::optional<Dialect> known = dialect_->current();
     ev.decoded = decode_event(known ? *known : dialect_->resolve(detect_dialect_of_event(e)), e);
-    if (options_.stop_on_rejected_event && !ev.decoded.ok()) {
-      obs_.rejected_event = std::move(ev);
+    ev.raw.type = e.type;
+    ev.raw.last_event_id = e.last_event_id;
+    const bool rejected = options_.stop_on_rejected_event && !ev.decoded.ok();
+    if (rejected || options_.keep_raw_data || keeps_raw_data(e)) ev.raw.data = e.data;
+    if (rejected) {
+      obs_.rejected_event = std::make_shared<const ObservedEvent>(std::move(ev));
       obs_.stop = StreamStop::kSseParse;
       return;
     }
-    obs_.events.push_back(std::move(ev));
+    append_event(obs_.events, std::move(ev));
     const bool terminal = obs_.events.back().decoded.kind == EventKind::kTerminal;
     if (options_.interrupt_after_events > 0 && !terminal &&
         static_cast<std::int64_t>(obs_.events.size()) >= options_.interrupt_after_events) {
@@ -194,6 +206,8 @@ void StreamFetch::on_complete(const HttpObservation& http) {
     obs_.sse_error_message = parser_.error_message();
     obs_.comments = parser_.comments();
     obs_.retry_ms = parser_.retry_ms();
+    // Its buffers are as large as the longest line and event seen; nothing reads them again.
+    parser_ = SseParser();
     if (obs_.sse_error != SseError::kNone || obs_.stop == StreamStop::kSseParse) {
       obs_.http.error = ErrorClass::kSseParse;
     }
@@ -206,6 +220,8 @@ void StreamFetch::on_complete(const HttpObservation& http) {
     obs_.http.body = error_body_;
     obs_.error = decode_error_body(error_body_, http.status);
   }
+  obs_.events.shrink_to_fit();
+  std::string().swap(error_body_);
   Done done = std::move(done_);
   done(std::move(obs_));
 }

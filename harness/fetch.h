@@ -37,6 +37,10 @@ class GetFetch final : public TransferHandler {
   Done done_;
 };
 
+// Whether StreamFetch keeps an event's SSE data after decoding it: a genai step frame's
+// (genai.frame_order reads data.index from it). Every other check reads the decoded event.
+bool keeps_raw_data(const SseEvent& event);
+
 // One SSE stream of an interaction: parses events incrementally as bytes arrive and decodes
 // them; gives up (cancelling the transfer) after `timeout_ms`, and breaks the stream itself on
 // the optional first-event and idle timeouts and the client-side interruption. Lives in its step
@@ -61,6 +65,10 @@ class StreamFetch final : public TransferHandler {
     // `X-Ixh-Purpose: reference` so a server or the mock's client verification can tell it
     // from a client's own attempts.
     bool reference = false;
+    // Keep every event's SSE data in ObservedEvent::raw. Off, only the frames a check reads it
+    // from keep it (see keeps_raw_data); the rest are judged by what they decoded to, and a
+    // live stream holds about half the bytes per event.
+    bool keep_raw_data = false;
   };
   void start(Transport& transport, const Target& target, const std::string& id, Options options,
              Done done);

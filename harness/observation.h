@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,8 @@ struct ObservedGet {
 };
 
 struct ObservedEvent {
+  // The event as dispatched. StreamFetch keeps `raw.data` only where a check reads it (see
+  // keeps_raw_data in harness/fetch.h) or when asked to; checks read the decoded form.
   SseEvent raw;
   std::int64_t at_ns = 0;  // when the slice completing it arrived
   DecodedEvent decoded;
@@ -96,8 +99,9 @@ struct ObservedStream {
   StreamStop stop = StreamStop::kNone;
   std::optional<std::int64_t> retry_ms;  // the last valid SSE retry: field
   // An event whose data the dialect rejected; with a resume policy it ends the attempt and stays
-  // out of `events`, so the resume starts after the last good event.
-  std::optional<ObservedEvent> rejected_event;
+  // out of `events`, so the resume starts after the last good event. Shared and immutable: rare,
+  // and a pointer keeps every ObservedStream (one per live stream, more per step) small.
+  std::shared_ptr<const ObservedEvent> rejected_event;
   bool saw_terminal() const;
   // Id of the last event fully received (decoded id, else the SSE id); "" when none.
   std::string last_id() const;
@@ -129,6 +133,8 @@ struct StepObservation {
   bool timed_out = false;  // poll or stream gave up at its timeout
   // stream: every request of the step in order (the first, then each resume). `stream` is then
   // their union: every event each delivered, in order, with the last request's HTTP outcome.
+  // A step that ended with its first request (no break, no resume point, no rejected event)
+  // keeps that request's events in `stream` only: attempts[0].events is empty then.
   std::vector<ObservedStream> attempts;
   std::vector<StreamBreak> breaks;
   int resumes = 0;         // resume requests made after breaks

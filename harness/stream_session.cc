@@ -69,6 +69,17 @@ void StreamSession::on_attempt(ObservedStream s) {
       break;
     }
   }
+  // Only the step's own first request may legitimately end empty: it resumed after the end.
+  const bool clean_end_ok = attempt == 1 && step.last_event_id.has_value();
+  // Once the terminal event is in, whatever happened to the connection afterwards lost nothing.
+  const std::optional<BreakKind> classified =
+      s.saw_terminal() ? std::nullopt : classify_break(s, clean_end_ok);
+  // A plain pair rather than the optional: GCC 12 at -O2 misreads the optional's later uses as
+  // possibly uninitialized.
+  const bool broke = classified.has_value();
+  const BreakKind kind = classified.value_or(BreakKind::kCut);
+  const std::size_t delivered = s.events.size();
+
   // The union.
   if (out_.attempts.empty()) {
     out_.merged.include_input = s.include_input;
@@ -81,7 +92,15 @@ void StreamSession::on_attempt(ObservedStream s) {
   out_.merged.http = s.http;
   out_.merged.http.start_ns = first_start;
   if (first_byte > 0) out_.merged.http.first_byte_ns = first_byte;
-  for (const ObservedEvent& e : s.events) out_.merged.events.push_back(e);
+  if (out_.attempts.empty() && !broke && !s.last_event_id && !s.rejected_event) {
+    // The step ends with its first request: its events are the union, kept once (see
+    // StreamOutcome::attempts).
+    out_.merged.events = std::move(s.events);
+    s.events = {};
+  } else {
+    out_.merged.events.reserve(out_.merged.events.size() + s.events.size());
+    for (const ObservedEvent& e : s.events) out_.merged.events.push_back(e);
+  }
   out_.merged.truncated = s.truncated;
   out_.merged.sse_error = s.sse_error;
   out_.merged.sse_error_message = s.sse_error_message;
@@ -90,18 +109,7 @@ void StreamSession::on_attempt(ObservedStream s) {
   out_.merged.stop = s.stop;
   out_.merged.retry_ms = retry_field_ms_;
   out_.merged.rejected_event = s.rejected_event;
-
-  // Only the step's own first request may legitimately end empty: it resumed after the end.
-  const bool clean_end_ok = attempt == 1 && step.last_event_id.has_value();
-  // Once the terminal event is in, whatever happened to the connection afterwards lost nothing.
-  const std::optional<BreakKind> classified =
-      s.saw_terminal() ? std::nullopt : classify_break(s, clean_end_ok);
-  // A plain pair rather than the optional: GCC 12 at -O2 misreads the optional's later uses as
-  // possibly uninitialized.
-  const bool broke = classified.has_value();
-  const BreakKind kind = classified.value_or(BreakKind::kCut);
   const std::string last = out_.merged.last_id();
-  const std::size_t delivered = s.events.size();
   const int status = s.http.status;
   const std::optional<std::string> retry_after =
       s.http.retry_after.empty() ? std::nullopt : std::optional<std::string>(s.http.retry_after);

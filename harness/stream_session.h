@@ -17,8 +17,11 @@ namespace ixh {
 
 // Everything one stream step's requests produced: each attempt, each break, and their union.
 struct StreamOutcome {
-  std::vector<ObservedStream> attempts;  // in order; the first is the step's own request
-  std::vector<StreamBreak> breaks;       // one per attempt that broke, in order
+  // In order; the first is the step's own request. When that request ended the step (no break,
+  // no resume point, no rejected event) its events are moved into `merged` rather than copied,
+  // and attempts[0].events is empty: events_of() gives each attempt's events either way.
+  std::vector<ObservedStream> attempts;
+  std::vector<StreamBreak> breaks;  // one per attempt that broke, in order
   // The union of the attempts: every event each delivered, in order (a repeat stays visible),
   // the first request's last_event_id and start time, the last request's HTTP outcome.
   ObservedStream merged;
@@ -29,6 +32,11 @@ struct StreamOutcome {
   std::vector<std::int64_t> resume_latency_ns;
   // The delays waited before each resume request, in ms (for reports and tests).
   std::vector<std::int64_t> delays_ms;
+  // The events attempts[i] delivered.
+  const std::vector<ObservedEvent>& events_of(std::size_t i) const {
+    return attempts.size() == 1 && i == 0 && attempts[0].events.empty() ? merged.events
+                                                                        : attempts[i].events;
+  }
 };
 
 // Runs one stream step: the first request, then on each break (classified by classify_break)

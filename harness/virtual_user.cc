@@ -80,7 +80,7 @@ void VirtualUser::on_stream_done(const Step& step, StreamOutcome out) {
       return x.attempt == static_cast<int>(i) + 1;
     });
     count_attempt(a, b == out.breaks.end() ? nullptr : &*b);
-    record_stream_metrics(a);
+    record_stream_metrics(a.http, out.events_of(i));
     if (a.last_event_id) ++c.resumes_attempted;
   }
   for (const std::int64_t ns : out.resume_latency_ns) {
@@ -113,21 +113,24 @@ void VirtualUser::fetch_reference(const Step& step) {
   full.include_input = step.include_input;
   full.timeout_ms = step.timeout_ms;
   full.reference = true;
-  stream_.start(ctx_.transport, ctx_.target, obs_.interaction_id, full, [this](ObservedStream r) {
-    count_http(r.http);
-    obs_.reference_stream = std::move(r);
-    Counters& c = ctx_.metrics.counters();
-    if (obs_.reference_stream->http.error == ErrorClass::kNone &&
-        obs_.reference_stream->saw_terminal()) {
-      const ResumeComparison cmp = compare_resume(*obs_.reference_stream, *obs_.stream);
-      c.events_lost += cmp.lost;
-      c.events_duplicated += cmp.duplicated;
-      for (const ObservedStream& a : obs_.attempts) {
-        if (a.last_event_id && resume_delivered(*obs_.reference_stream, a)) ++c.resumes_succeeded;
-      }
-    }
-    complete_step();
-  });
+  if (!reference_) reference_ = std::make_unique<StreamFetch>();
+  reference_->start(
+      ctx_.transport, ctx_.target, obs_.interaction_id, full, [this](ObservedStream r) {
+        count_http(r.http);
+        obs_.reference_stream = std::move(r);
+        Counters& c = ctx_.metrics.counters();
+        if (obs_.reference_stream->http.error == ErrorClass::kNone &&
+            obs_.reference_stream->saw_terminal()) {
+          const ResumeComparison cmp = compare_resume(*obs_.reference_stream, *obs_.stream);
+          c.events_lost += cmp.lost;
+          c.events_duplicated += cmp.duplicated;
+          for (const ObservedStream& a : obs_.attempts) {
+            if (a.last_event_id && resume_delivered(*obs_.reference_stream, a))
+              ++c.resumes_succeeded;
+          }
+        }
+        complete_step();
+      });
 }
 
 void VirtualUser::run_poll(const Step& step) {
@@ -269,22 +272,22 @@ void VirtualUser::record_get_metrics(Step::Kind kind, const ObservedGet& get) {
     ctx_.metrics.record_ns(kind, Metric::kTtfb, h.first_byte_ns - h.start_ns);
 }
 
-void VirtualUser::record_stream_metrics(const ObservedStream& s) {
-  const HttpObservation& h = s.http;
+void VirtualUser::record_stream_metrics(const HttpObservation& h,
+                                        const std::vector<ObservedEvent>& events) {
   Metrics& m = ctx_.metrics;
-  m.counters().events += s.events.size();
+  m.counters().events += events.size();
   if (h.status == 0) return;
   constexpr Step::Kind kStream = Step::Kind::kStream;
   m.record_ns(kStream, Metric::kLatency, h.end_ns - h.start_ns);
   if (h.first_byte_ns > 0) m.record_ns(kStream, Metric::kTtfb, h.first_byte_ns - h.start_ns);
-  if (s.events.empty()) return;
-  m.record_ns(kStream, Metric::kTtfe, s.events.front().at_ns - h.start_ns);
-  const auto text = std::find_if(s.events.begin(), s.events.end(), [](const ObservedEvent& e) {
+  if (events.empty()) return;
+  m.record_ns(kStream, Metric::kTtfe, events.front().at_ns - h.start_ns);
+  const auto text = std::find_if(events.begin(), events.end(), [](const ObservedEvent& e) {
     return e.decoded.kind == EventKind::kTextDelta && e.decoded.ok();
   });
-  if (text != s.events.end()) m.record_ns(kStream, Metric::kTtft, text->at_ns - h.start_ns);
-  for (std::size_t i = 1; i < s.events.size(); ++i) {
-    m.record_ns(kStream, Metric::kInterEventGap, s.events[i].at_ns - s.events[i - 1].at_ns);
+  if (text != events.end()) m.record_ns(kStream, Metric::kTtft, text->at_ns - h.start_ns);
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    m.record_ns(kStream, Metric::kInterEventGap, events[i].at_ns - events[i - 1].at_ns);
   }
 }
 

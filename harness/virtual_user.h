@@ -62,7 +62,7 @@ class VirtualUser {
   // A stream attempt: a break is counted under its error class (an interrupt under none).
   void count_attempt(const ObservedStream& attempt, const StreamBreak* broke);
   void record_get_metrics(Step::Kind kind, const ObservedGet& get);
-  void record_stream_metrics(const ObservedStream& stream);
+  void record_stream_metrics(const HttpObservation& http, const std::vector<ObservedEvent>& events);
 
   UserContext ctx_;
   const std::vector<Step>& steps_;
@@ -76,7 +76,9 @@ class VirtualUser {
   std::int64_t step_start_ns_ = 0;
   std::int64_t poll_deadline_ns_ = 0;
   GetFetch get_;
-  StreamFetch stream_;
+  // The whole-log read of a resumed stream step: made only for those steps, so it is allocated
+  // then rather than carried by every user.
+  std::unique_ptr<StreamFetch> reference_;
   StreamSession session_;
 };
 

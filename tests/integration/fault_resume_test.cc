@@ -212,6 +212,7 @@ TEST(FaultResumeTest, DripAtOneBytePiecesYieldsIdenticalEvents) {
   std::function<void()> next = [&] {
     StreamFetch::Options o;
     o.timeout_ms = 20000;
+    o.keep_raw_data = true;
     fetch.start(engine, target, "story.same", o, [&](ObservedStream x) {
       got.push_back(std::move(x));
       if (got.size() < 2) next();

@@ -342,6 +342,25 @@ TEST(SseParserTest, IgnoresInputAfterFinish) {
 
 // --- UTF-8 ---
 
+// Buffers a long line or event grew are given back after it; what follows parses the same.
+TEST(SseParserTest, EventsAfterALongLineAndALongEventParseTheSame) {
+  const std::string long_line(3000, 'x');
+  const std::string half(1500, 'y');
+  std::string input = "data: short\nid: 1\n\n";
+  input += "data: " + long_line + "\xFF\nid: 2\n\n";  // invalid UTF-8: repaired in a copy
+  input += "event: big\ndata: " + half + "\ndata: " + half + "\n\n";
+  input += ": " + long_line + "\n";
+  input += "data: after\n\ndata: end\nid: 3\n\n";
+  Outcome expected;
+  expected.events = {Event("short", "message", "1"), Event(long_line + "\uFFFD", "message", "2"),
+                     Event(half + "\n" + half, "big", "2"), Event("after", "message", "2"),
+                     Event("end", "message", "3")};
+  expected.last_event_id = "3";
+  expected.comments = 1;
+  expected.replacements = 1;
+  ExpectParse(input, expected);
+}
+
 TEST(SseParserTest, DecodesValidUtf8) {
   ExpectParse(
       "event: \xC3\xA9t\xC3\xA9\nid: \xE2\x82\xAC\ndata: \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF\n\n",

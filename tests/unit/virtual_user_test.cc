@@ -476,6 +476,42 @@ TEST_F(VirtualUserTest, StreamStepParsesSlicesSplitMidEventThenComparesWithGet) 
   }
 }
 
+TEST_F(VirtualUserTest, AStreamEndedByOneRequestKeepsEachEventOnceWithoutItsData) {
+  AddStep(Step::Kind::kStream, "story");
+  const std::string id = "story.u1";
+  transport_.script(StreamUrl(id), SseAtOnce(Frames(id, {1, 2, 3, 4, 5, 6})));
+  transport_.script(GetUrl(id), Response::Json(200, CompletedBody(id), 1, 1, 2));
+  RunToEnd();
+
+  ASSERT_EQ(observed_.size(), 1u);
+  const StepObservation& o = observed_[0];
+  ASSERT_TRUE(o.stream.has_value());
+  ASSERT_EQ(o.stream->events.size(), 6u);
+  // The union is the only copy of the events; the request keeps its HTTP outcome.
+  ASSERT_EQ(o.attempts.size(), 1u);
+  EXPECT_TRUE(o.attempts[0].events.empty());
+  EXPECT_EQ(o.attempts[0].http.status, 200);
+  EXPECT_EQ(o.attempts[0].http.start_ns, o.stream->http.start_ns);
+  // Seed events are judged by what they decoded to: their SSE data is not kept, their type and
+  // id are.
+  for (std::size_t i = 0; i < o.stream->events.size(); ++i) {
+    const ObservedEvent& e = o.stream->events[i];
+    EXPECT_TRUE(e.decoded.ok()) << i;
+    EXPECT_EQ(e.decoded.id, event_id(i + 1));
+    EXPECT_EQ(e.raw.last_event_id, event_id(i + 1));
+    EXPECT_EQ(e.raw.type.rfind("interaction.", 0), 0u) << e.raw.type;
+    EXPECT_TRUE(e.raw.data.empty()) << i;
+  }
+  // Metrics still see every event of the request.
+  EXPECT_EQ(counters().events, 6u);
+  const std::optional<Histogram> gaps = Hist("stream", "inter_event_gap");
+  ASSERT_TRUE(gaps.has_value());
+  EXPECT_EQ(gaps->count(), 5);
+  ASSERT_TRUE(Hist("stream", "ttfe").has_value());
+  EXPECT_EQ(Hist("stream", "ttfe")->count(), 1);
+  EXPECT_TRUE(report_.steps[0].passed()) << Describe(report_.steps[0]);
+}
+
 TEST_F(VirtualUserTest, StreamTextDifferentFromTheFinalGetFailsTheCheck) {
   AddStep(Step::Kind::kStream, "story");
   const std::string id = "story.u1";
