@@ -66,6 +66,11 @@ class HeapOptional {
     return *p_;
   }
   void reset() { p_.reset(); }
+  // Equal when both are empty or both hold equal values, as std::optional compares.
+  friend bool operator==(const HeapOptional& a, const HeapOptional& b) {
+    if (a.has_value() != b.has_value()) return false;
+    return !a.has_value() || *a == *b;
+  }
 
  private:
   std::unique_ptr<T> p_;

@@ -509,7 +509,7 @@ TEST_F(VirtualUserTest, AStreamEndedByOneRequestKeepsEachEventOnceWithoutItsData
   EXPECT_EQ(gaps->count(), 5);
   ASSERT_TRUE(Hist("stream", "ttfe").has_value());
   EXPECT_EQ(Hist("stream", "ttfe")->count(), 1);
-  EXPECT_TRUE(report_.steps[0].passed()) << Describe(report_.steps[0]);
+  EXPECT_TRUE(report_.steps[0].passed()) << DescribeFailures(report_.steps[0]);
 }
 
 TEST_F(VirtualUserTest, StreamTextDifferentFromTheFinalGetFailsTheCheck) {
