@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/utf8.h"
+
 namespace ixh {
 namespace {
 
@@ -21,35 +23,6 @@ std::uint64_t maybe_special(std::uint64_t w) {
   const std::uint64_t slash = w ^ (kOnes * '\\');
   return (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | (w - kOnes * 0x20) | w) &
          kHighs;
-}
-
-// Length of the valid UTF-8 sequence at p (*p >= 0x80), or 0 when it is not one. The ranges of
-// RFC 3629, as nlohmann's lexer checks them: no overlongs, no surrogates, nothing past U+10FFFF.
-std::size_t utf8_length(const unsigned char* p, const unsigned char* end) {
-  const unsigned char lead = *p;
-  std::size_t needed;
-  unsigned char lower = 0x80;
-  unsigned char upper = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    needed = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    needed = 2;
-    if (lead == 0xE0) lower = 0xA0;
-    if (lead == 0xED) upper = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    needed = 3;
-    if (lead == 0xF0) lower = 0x90;
-    if (lead == 0xF4) upper = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) <= needed) return 0;
-  for (std::size_t i = 1; i <= needed; ++i) {
-    if (p[i] < lower || p[i] > upper) return 0;
-    lower = 0x80;
-    upper = 0xBF;
-  }
-  return needed + 1;
 }
 
 int hex_digit(char c) {
@@ -104,8 +77,8 @@ bool JsonScanner::scan_string(std::string* out, bool& escaped) {
     }
     if (c < 0x20) return false;
     if (c >= 0x80) {
-      const std::size_t n = utf8_length(reinterpret_cast<const unsigned char*>(p_),
-                                        reinterpret_cast<const unsigned char*>(end_));
+      const std::size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_),
+                                                 reinterpret_cast<const unsigned char*>(end_));
       if (n == 0) return false;
       p_ += n;
       continue;

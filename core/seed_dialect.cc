@@ -1,6 +1,7 @@
 #include "core/seed_dialect.h"
 
 #include "core/sse_writer.h"
+#include "core/utf8.h"
 #include "core/wire_time.h"
 
 namespace ixh {
@@ -24,27 +25,8 @@ bool verbatim_json_text(std::string_view text) {
       ++p;
       continue;
     }
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < len) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[k] < 0x80 || p[k] > 0xbf) return false;
-    }
+    const std::size_t len = utf8_sequence_length(p, end);
+    if (len == 0) return false;
     p += len;
   }
   return true;
