@@ -3,12 +3,22 @@
 namespace ixh {
 namespace {
 
+// Where the first line ending of `text` starts, npos for none. One pass over the bytes:
+// find_first_of with a two-character set calls memchr once per byte of text, which was a tenth
+// of the mock's CPU per streamed event.
+std::size_t find_line_ending(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' || text[i] == '\r') return i;
+  }
+  return std::string_view::npos;
+}
+
 // Appends prefix + line + "\n" for each line of text, lines ending at CRLF, CR or LF. A final
 // line ending does end a line, and the empty line after it is written too: the reader joins
 // lines with LF, so "a\n" must become "a" and "" to come back as "a\n".
 void append_lines(std::string& out, std::string_view prefix, std::string_view text) {
   for (;;) {
-    const std::size_t eol = text.find_first_of("\r\n");
+    const std::size_t eol = find_line_ending(text);
     out.append(prefix);
     out.append(text.substr(0, eol));
     out.push_back('\n');
@@ -19,7 +29,7 @@ void append_lines(std::string& out, std::string_view prefix, std::string_view te
 }
 
 bool has_line_ending(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
+  return find_line_ending(text) != std::string_view::npos;
 }
 
 }  // namespace

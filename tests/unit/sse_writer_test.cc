@@ -40,6 +40,19 @@ TEST(SseWriterTest, WritesOneDataLinePerLine) {
   EXPECT_EQ(out, "data: a\ndata: \ndata: b\n\n");
 }
 
+TEST(SseWriterTest, FindsALineEndingAtEveryOffset) {
+  for (const char eol : {'\n', '\r'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'x');
+      text[at] = eol;
+      std::string out;
+      ASSERT_TRUE(append_sse_event(out, "", "", text));
+      EXPECT_EQ(out, "data: " + text.substr(0, at) + "\ndata: " + text.substr(at + 1) + "\n\n")
+          << "line ending at " << at;
+    }
+  }
+}
+
 TEST(SseWriterTest, KeepsEmptyLinesAtEitherEnd) {
   std::string out;
   EXPECT_TRUE(append_sse_event(out, "", "", ""));
