@@ -38,11 +38,88 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-// The state_change and text_delta data a live stream sends most, written directly in the key
-// order nlohmann's sorted objects give (the mock streams these per event, so the DOM was a third
-// of its CPU per event). Returns false, writing nothing, when a string needs escaping.
+// seed_interaction_json's object, written directly in its sorted key order. Returns false,
+// writing nothing, when a string needs escaping.
+bool append_plain_interaction(std::string& out, const Interaction& snapshot) {
+  if (!verbatim_json_text(snapshot.id) || !verbatim_json_text(snapshot.model)) return false;
+  if (snapshot.input && !verbatim_json_text(*snapshot.input)) return false;
+  if (snapshot.previous_interaction_id && !verbatim_json_text(*snapshot.previous_interaction_id)) {
+    return false;
+  }
+  for (const std::string& text : snapshot.candidates) {
+    if (!verbatim_json_text(text)) return false;
+  }
+  out.append("{\"candidates\":[");
+  for (std::size_t i = 0; i < snapshot.candidates.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append("{\"index\":");
+    out.append(std::to_string(i));
+    out.append(",\"output\":{\"text\":");
+    append_json_string(out, snapshot.candidates[i]);
+    out.append("}}");
+  }
+  out.append("],\"create_time\":");
+  append_json_string(out, format_iso8601_ms(snapshot.create_time_ms));
+  out.append(",\"id\":");
+  append_json_string(out, snapshot.id);
+  if (snapshot.input) {
+    out.append(",\"input\":");
+    append_json_string(out, *snapshot.input);
+  }
+  out.append(",\"model\":");
+  append_json_string(out, snapshot.model);
+  out.append(",\"output\":{\"text\":");
+  append_json_string(out, snapshot.output_text());
+  out.push_back('}');
+  if (snapshot.previous_interaction_id) {
+    out.append(",\"previous_interaction_id\":");
+    append_json_string(out, *snapshot.previous_interaction_id);
+  }
+  out.append(",\"state\":");
+  append_json_string(out, to_string(snapshot.state));
+  out.append(",\"update_time\":");
+  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
+  if (snapshot.usage && is_terminal(snapshot.state)) {
+    out.append(",\"usage_metadata\":{\"candidates_token_count\":");
+    out.append(std::to_string(snapshot.usage->candidates_token_count));
+    out.append(",\"prompt_token_count\":");
+    out.append(std::to_string(snapshot.usage->prompt_token_count));
+    out.append(",\"total_token_count\":");
+    out.append(std::to_string(snapshot.usage->total_token_count));
+    out.push_back('}');
+  }
+  out.push_back('}');
+  return true;
+}
+
+// A terminal event: the event's fields around the whole interaction, in sorted key order.
+bool append_plain_terminal_data(std::string& out, const Event& event, const Interaction& snapshot) {
+  if (!verbatim_json_text(event.id)) return false;
+  const std::size_t mark = out.size();
+  out.append("{\"id\":");
+  append_json_string(out, event.id);
+  out.append(",\"interaction\":");
+  if (!append_plain_interaction(out, snapshot)) {
+    out.resize(mark);
+    return false;
+  }
+  out.append(",\"interaction_id\":");
+  append_json_string(out, snapshot.id);
+  out.append(",\"state\":");
+  append_json_string(out, to_string(event.state));
+  out.append(",\"type\":");
+  append_json_string(out, to_string(event.kind));
+  out.append(",\"update_time\":");
+  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
+  out.push_back('}');
+  return true;
+}
+
+// The event data a live stream sends, written directly in the key order nlohmann's sorted objects
+// give (the mock streams these per event, so the DOM was a third of its CPU per event). Returns
+// false, writing nothing, when a string needs escaping.
 bool append_plain_event_data(std::string& out, const Event& event, const Interaction& snapshot) {
-  if (event.kind == EventKind::kTerminal) return false;
+  if (event.kind == EventKind::kTerminal) return append_plain_terminal_data(out, event, snapshot);
   if (!verbatim_json_text(event.id) || !verbatim_json_text(snapshot.id)) return false;
   if (event.kind == EventKind::kTextDelta && !verbatim_json_text(event.text)) return false;
   out.push_back('{');

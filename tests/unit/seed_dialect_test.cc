@@ -150,6 +150,70 @@ TEST(SeedDialectTest, DirectEventWriterMatchesTheDomByteForByte) {
                         15);  // every state change without text in it, the plain texts elsewhere
 }
 
+// Terminal events embed the whole interaction: every optional field present and absent, several
+// candidates, every state, and a string needing escapes in each field (which hands the event
+// to the DOM).
+TEST(SeedDialectTest, DirectTerminalWriterMatchesTheDomByteForByte) {
+  const std::vector<std::string> texts = {
+      "", "Once upon a time", "caf\xc3\xa9 \xf0\x9f\x98\x80", "a\"b", "line\nbreak", "\xff"};
+  int direct = 0;
+  int cases = 0;
+  for (const State state :
+       {State::kCompleted, State::kFailed, State::kCancelled, State::kRunning}) {
+    for (int variant = 0; variant < 16; ++variant) {
+      for (std::size_t t = 0; t < texts.size(); ++t) {
+        for (int field = 0; field < 6; ++field) {
+          Interaction snap = Completed();
+          snap.state = state;
+          if ((variant & 1) != 0) snap.input = "Tell me a story";
+          if ((variant & 2) != 0) snap.usage.reset();
+          if ((variant & 4) != 0) snap.previous_interaction_id.reset();
+          if ((variant & 8) != 0) snap.candidates = {"only"};
+          Event e;
+          e.id = "evt_000042";
+          e.kind = EventKind::kTerminal;
+          e.state = state;
+          const std::string& text = texts[t];
+          switch (field) {
+            case 0:
+              snap.candidates[0] = text;
+              break;
+            case 1:
+              snap.candidates.back() = text;
+              break;
+            case 2:
+              snap.model = "model-" + text;
+              break;
+            case 3:
+              if (snap.input) snap.input = text;
+              break;
+            case 4:
+              if (snap.previous_interaction_id) snap.previous_interaction_id = "p" + text;
+              break;
+            case 5:
+              e.id = "evt_" + text;
+              break;
+          }
+          std::string dom;
+          append_seed_event_dom(dom, e, snap);
+          std::string fast;
+          append_seed_event(fast, e, snap);
+          EXPECT_EQ(fast, dom) << "variant " << variant << " field " << field << " text " << t;
+          std::string alone;
+          const bool wrote = append_seed_event_direct(alone, e, snap);
+          EXPECT_EQ(alone, wrote ? dom : "");
+          ++cases;
+          if (t < 3) {
+            EXPECT_TRUE(wrote) << "variant " << variant << " field " << field << " text " << t;
+          }
+          direct += wrote ? 1 : 0;
+        }
+      }
+    }
+  }
+  EXPECT_GE(direct, cases / 2);
+}
+
 TEST(SeedDialectTest, StreamFramesParseBackToTheirEvents) {
   std::string out;
   Interaction light;
