@@ -155,7 +155,8 @@ class InteractionHandler {
     entry.last_event_id = last_event_id;
 
     Store::Lookup lookup = Store::Lookup::kUnknown;
-    std::shared_ptr<Instance> inst = ctx_.store.touch(path.id, lookup);
+    const std::int64_t now_us = ctx_.clock.now_us();
+    std::shared_ptr<Instance> inst = ctx_.store.touch(path.id, lookup, now_us);
     if (!inst) return send_error(res, 404, "interaction " + path.id + " not found");
 
     const int attempt = streaming ? ++inst->stream_attempts : ++inst->get_attempts;
@@ -182,7 +183,9 @@ class InteractionHandler {
     }
 
     const CompiledTemplate& c = *inst->compiled;
-    const std::size_t visible = visible_events(c, ctx_.clock.now_us() - inst->created_us);
+    // Another request may have created the instance after this one read the clock.
+    const std::size_t visible =
+        visible_events(c, std::max<std::int64_t>(now_us - inst->created_us, 0));
     const bool with_input = include_input == BoolParam::kTrue;
     if (!streaming) {
       res.set_content(*encode_snapshot_cached(ctx_.options.dialect, *inst, visible, with_input),

@@ -36,10 +36,13 @@ void Store::load(const std::vector<Scenario>& scenarios, bool replace) {
 }
 
 std::shared_ptr<Instance> Store::touch(const std::string& id, Lookup& lookup) {
+  return touch(id, lookup, clock_.now_us());
+}
+
+std::shared_ptr<Instance> Store::touch(const std::string& id, Lookup& lookup, std::int64_t now) {
   const std::size_t dot = id.find('.');
   const std::string name = id.substr(0, dot);
   const std::string suffix = dot == std::string::npos ? std::string() : id.substr(dot + 1);
-  const std::int64_t now = clock_.now_us();
   std::lock_guard lock(mu_);
   return touch_locked(id, name, suffix, now, lookup, 0);
 }

@@ -56,6 +56,10 @@ class Store {
   // Finds the instance for `id` (`name` or `name.<suffix>`), creating it and the instances of
   // its `previous` chain when absent. Ancestors are back-dated so they finish before it starts.
   std::shared_ptr<Instance> touch(const std::string& id, Lookup& lookup);
+  // The same at mock time `now_us`: a request handler passes the time it read once, so a first
+  // touch and the snapshot it answers are taken at one instant however long the thread is
+  // preempted between them.
+  std::shared_ptr<Instance> touch(const std::string& id, Lookup& lookup, std::int64_t now_us);
 
   // Drops every instance (timelines restart on next touch) and every attempt counter.
   void reset();
