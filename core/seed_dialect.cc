@@ -38,6 +38,15 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+// The members every event ends with, after its own: `"type"` and `"update_time"`, then the close.
+void append_event_end(std::string& out, const Event& event, const Interaction& snapshot) {
+  out.append(",\"type\":");
+  append_json_string(out, to_string(event.kind));
+  out.append(",\"update_time\":");
+  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
+  out.push_back('}');
+}
+
 // seed_interaction_json's object, written directly in its sorted key order. Returns false,
 // writing nothing, when a string needs escaping.
 bool append_plain_interaction(std::string& out, const Interaction& snapshot) {
@@ -107,11 +116,7 @@ bool append_plain_terminal_data(std::string& out, const Event& event, const Inte
   append_json_string(out, snapshot.id);
   out.append(",\"state\":");
   append_json_string(out, to_string(event.state));
-  out.append(",\"type\":");
-  append_json_string(out, to_string(event.kind));
-  out.append(",\"update_time\":");
-  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
-  out.push_back('}');
+  append_event_end(out, event, snapshot);
   return true;
 }
 
@@ -140,11 +145,7 @@ bool append_plain_event_data(std::string& out, const Event& event, const Interac
     out.append(",\"state\":");
     append_json_string(out, to_string(event.state));
   }
-  out.append(",\"type\":");
-  append_json_string(out, to_string(event.kind));
-  out.append(",\"update_time\":");
-  append_json_string(out, format_iso8601_ms(snapshot.update_time_ms));
-  out.push_back('}');
+  append_event_end(out, event, snapshot);
   return true;
 }
 
