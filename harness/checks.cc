@@ -601,7 +601,7 @@ class EventIdsUniqueCheck final : public CheckBase {
  private:
   // Whether the non-empty ids grow strictly in byte order, as seed's evt_000001, evt_000002, ...
   // do: then no two are equal, and the hash set a long stream would otherwise fill is not needed.
-  static bool ids_increasing(const std::vector<ObservedEvent>& events) {
+  static bool ids_increasing(const EventLog& events) {
     const std::string* prev = nullptr;
     for (const ObservedEvent& e : events) {
       const std::string& id = e.decoded.id;

@@ -12,13 +12,6 @@ constexpr std::size_t kMaxErrorBody = 64u << 10;
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-// Appends with 1.5x growth rather than the library's 2x: a live stream's events are most of what
-// it holds, and doubling leaves up to half the slots empty until the stream ends.
-void append_event(std::vector<ObservedEvent>& events, ObservedEvent&& ev) {
-  if (events.size() == events.capacity()) events.reserve(events.size() + events.size() / 2 + 1);
-  events.push_back(std::move(ev));
-}
-
 }  // namespace
 
 bool keeps_raw_data(const SseEvent& event) { return event.type.rfind("step.", 0) == 0; }
@@ -177,7 +170,7 @@ bool StreamFetch::on_body(std::string_view bytes, std::int64_t now_ns) {
       obs_.stop = StreamStop::kSseParse;
       return;
     }
-    append_event(obs_.events, std::move(ev));
+    obs_.events.push_back(std::move(ev));
     const bool terminal = obs_.events.back().decoded.kind == EventKind::kTerminal;
     if (options_.interrupt_after_events > 0 && !terminal &&
         static_cast<std::int64_t>(obs_.events.size()) >= options_.interrupt_after_events) {

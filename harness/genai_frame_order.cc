@@ -103,8 +103,8 @@ class GenaiFrameOrderCheck final : public Check {
 
 }  // namespace
 
-std::vector<std::string> genai_frame_order_problems(const std::vector<ObservedEvent>& events,
-                                                    bool resumed, std::size_t max) {
+std::vector<std::string> genai_frame_order_problems(const EventLog& events, bool resumed,
+                                                    std::size_t max) {
   std::vector<std::string> problems;
   const auto add = [&](std::size_t i, const std::string& what) {
     if (problems.size() < max) {

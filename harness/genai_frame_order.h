@@ -20,7 +20,7 @@ std::unique_ptr<Check> genai_frame_order_check();
 // The order problems of one stream's events, at most `max` of them ("step.delta #5 (index 1)
 // outside an open step"). `resumed`: the stream started after last_event_id, so it may begin
 // inside a step and without interaction.created. Used by the check and its tests.
-std::vector<std::string> genai_frame_order_problems(const std::vector<ObservedEvent>& events,
-                                                    bool resumed, std::size_t max = 8);
+std::vector<std::string> genai_frame_order_problems(const EventLog& events, bool resumed,
+                                                    std::size_t max = 8);
 
 }  // namespace ixh

@@ -9,6 +9,7 @@
 #include "core/scenario.h"
 #include "core/seed_decoder.h"
 #include "core/sse_parser.h"
+#include "harness/chunked_vector.h"
 
 namespace ixh {
 
@@ -57,6 +58,9 @@ struct ObservedEvent {
   DecodedEvent decoded;
 };
 
+// A stream's events in arrival order (see harness/chunked_vector.h for why not a vector).
+using EventLog = ChunkedVector<ObservedEvent>;
+
 // Why the driver ended a stream transfer itself (kNone: it did not).
 enum class StreamStop : std::uint8_t {
   kNone,
@@ -89,7 +93,7 @@ struct ObservedStream {
   HttpObservation http;
   bool include_input = false;
   std::optional<std::string> last_event_id;  // what the request resumed after
-  std::vector<ObservedEvent> events;
+  EventLog events;
   bool truncated = false;  // the body ended inside an SSE block (parser finish() said so)
   SseError sse_error = SseError::kNone;
   std::string sse_error_message;

@@ -33,7 +33,7 @@ struct StreamOutcome {
   // The delays waited before each resume request, in ms (for reports and tests).
   std::vector<std::int64_t> delays_ms;
   // The events attempts[i] delivered.
-  const std::vector<ObservedEvent>& events_of(std::size_t i) const {
+  const EventLog& events_of(std::size_t i) const {
     return attempts.size() == 1 && i == 0 && attempts[0].events.empty() ? merged.events
                                                                         : attempts[i].events;
   }

@@ -272,8 +272,7 @@ void VirtualUser::record_get_metrics(Step::Kind kind, const ObservedGet& get) {
     ctx_.metrics.record_ns(kind, Metric::kTtfb, h.first_byte_ns - h.start_ns);
 }
 
-void VirtualUser::record_stream_metrics(const HttpObservation& h,
-                                        const std::vector<ObservedEvent>& events) {
+void VirtualUser::record_stream_metrics(const HttpObservation& h, const EventLog& events) {
   Metrics& m = ctx_.metrics;
   m.counters().events += events.size();
   if (h.status == 0) return;

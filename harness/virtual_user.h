@@ -62,7 +62,7 @@ class VirtualUser {
   // A stream attempt: a break is counted under its error class (an interrupt under none).
   void count_attempt(const ObservedStream& attempt, const StreamBreak* broke);
   void record_get_metrics(Step::Kind kind, const ObservedGet& get);
-  void record_stream_metrics(const HttpObservation& http, const std::vector<ObservedEvent>& events);
+  void record_stream_metrics(const HttpObservation& http, const EventLog& events);
 
   UserContext ctx_;
   const std::vector<Step>& steps_;

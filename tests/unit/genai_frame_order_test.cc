@@ -14,9 +14,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::vector<ObservedEvent> Observe(std::string_view bytes) {
+EventLog Observe(std::string_view bytes) {
   SseParser parser;
-  std::vector<ObservedEvent> out;
+  EventLog out;
   parser.feed(bytes, [&](const SseEvent& e) {
     ObservedEvent o;
     o.raw = e;

@@ -661,7 +661,7 @@ ObservedEvent Ev(const std::string& id, EventKind kind = EventKind::kTextDelta,
   return e;
 }
 
-ObservedStream Stream(const std::vector<ObservedEvent>& events) {
+ObservedStream Stream(const EventLog& events) {
   ObservedStream s;
   s.http.status = 200;
   s.http.url = "http://fake.test/v1beta/interactions/x?stream=true";
@@ -678,7 +678,7 @@ std::vector<CheckRecord> Union(const StepObservation& o) {
 }
 
 // Two requests whose union is `got`, judged against a reference a, b, c, d(terminal).
-StepObservation Resumed(const std::vector<ObservedEvent>& got) {
+StepObservation Resumed(const EventLog& got) {
   StepObservation o;
   o.kind = Step::Kind::kStream;
   o.attempts = {Stream({got.front()}), Stream({})};
