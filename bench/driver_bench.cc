@@ -22,7 +22,9 @@
 //            time to first event, and with --gap-ms (servers that follow a script, i.e. the
 //            mock) the lateness of each text delta against its scripted time, which the mock
 //            writes into the event's update_time, and the error of every gap between
-//            consecutive deltas against gap-ms.
+//            consecutive deltas against gap-ms: over the whole run, and over its steady part
+//            (all streams live, none ending yet), with the events more than 5 ms late counted by
+//            the 100 ms of the run they arrived in, to show where the late ones are.
 // Load stops by itself after --duration / --hold; exit status 0 unless the run itself failed.
 
 #include <malloc.h>
@@ -35,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -450,6 +453,10 @@ int run_streams(const Args& a, Engine& engine) {
   std::map<std::string, std::size_t> error_classes;
   std::vector<std::string> first_errors;  // status and curl message of the first few
   std::vector<double> ttfe_ms, lateness_ms, gap_err_ms, gap_abs_err_ms;
+  // Each sample with its arrival time, to pick out the steady part of the run afterwards.
+  std::vector<std::pair<std::int64_t, double>> timed_lateness, timed_gap_abs_err;
+  std::map<std::int64_t, std::size_t> late_by_100ms;  // events more than 5 ms late, by arrival
+  std::int64_t first_terminal_ns = std::numeric_limits<std::int64_t>::max();
   const std::int64_t t0 = engine.clock().now_ns();
   // Engine clock (steady) to Unix time, to compare arrivals with the mock's scripted times.
   const std::int64_t unix_offset_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -484,17 +491,24 @@ int run_streams(const Args& a, Engine& engine) {
           if (a.gap_ms <= 0) return;
           std::int64_t prev = -1;
           for (const auto& ev : obs.events) {
+            if (ev.decoded.kind == ixh::EventKind::kTerminal) {
+              first_terminal_ns = std::min(first_terminal_ns, ev.at_ns);
+            }
             if (ev.decoded.kind != ixh::EventKind::kTextDelta) continue;
             // The mock stamps each event with its scripted time (update_time, Unix ms, floored):
             // lateness is arrival minus that, within 1 ms.
             if (ev.decoded.update_time_valid) {
-              lateness_ms.push_back(static_cast<double>(ev.at_ns + unix_offset_ns) / 1e6 -
-                                    static_cast<double>(ev.decoded.update_time_ms));
+              const double late = static_cast<double>(ev.at_ns + unix_offset_ns) / 1e6 -
+                                  static_cast<double>(ev.decoded.update_time_ms);
+              lateness_ms.push_back(late);
+              timed_lateness.emplace_back(ev.at_ns, late);
+              if (late > 5) ++late_by_100ms[(ev.at_ns - t0) / 100'000'000];
             }
             if (prev >= 0) {
               const double err = static_cast<double>(ev.at_ns - prev) / 1e6 - a.gap_ms;
               gap_err_ms.push_back(err);
               gap_abs_err_ms.push_back(std::fabs(err));
+              timed_gap_abs_err.emplace_back(ev.at_ns, std::fabs(err));
             }
             prev = ev.at_ns;
           }
@@ -558,6 +572,26 @@ int run_streams(const Args& a, Engine& engine) {
     out["lateness_ms"] = summary(lateness_ms);
     out["gap_error_ms"] = summary(gap_err_ms);
     out["gap_abs_error_ms"] = summary(gap_abs_err_ms);
+    nlohmann::json lb = nlohmann::json::object();
+    for (auto [k, v] : late_by_100ms) lb[std::to_string(k)] = v;
+    out["late_over_5ms_by_100ms"] = lb;
+    // The steady part: from 100 ms after every stream was live to the first terminal event, when
+    // all streams are open and none is connecting or ending. The whole-run figures above also
+    // hold the ramp (all streams connecting at once) and the end (every terminal event, which
+    // carries the whole interaction, within the ramp's width).
+    if (all_live_ns >= 0 && first_terminal_ns != std::numeric_limits<std::int64_t>::max()) {
+      const std::int64_t from = t0 + all_live_ns + 100'000'000;
+      const auto steady = [&](const std::vector<std::pair<std::int64_t, double>>& timed) {
+        std::vector<double> v;
+        for (const auto& [at, x] : timed) {
+          if (at >= from && at < first_terminal_ns) v.push_back(x);
+        }
+        return summary(std::move(v));
+      };
+      out["steady_seconds"] = static_cast<double>(first_terminal_ns - from) / kNsPerS;
+      out["steady_lateness_ms"] = steady(timed_lateness);
+      out["steady_gap_abs_error_ms"] = steady(timed_gap_abs_err);
+    }
   }
   std::printf("%s\n", out.dump().c_str());
   return complete + timed_out > 0 ? 0 : 1;
