@@ -25,6 +25,7 @@
 #include "core/scenario_loader.h"
 #include "mock_server/dialect_encoding.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -73,32 +74,11 @@ std::vector<Scenario> scenarios() {
   return {parse_scenario(json::parse(kScenario), "writer.json")};
 }
 
-MockOptions manual(Dialect dialect = Dialect::kSeed) {
-  MockOptions o;
-  o.manual_clock = true;
-  o.dialect = dialect;
-  return o;
-}
-
-class TestServer {
+// The writer scenario on the manual clock unless `options` say otherwise.
+class TestServer : public test::InProcessMock {
  public:
-  explicit TestServer(MockOptions options = manual())
-      : server_(std::move(options), scenarios(), real_clock_) {
-    started_ = server_.start(error_);
-  }
-  ~TestServer() { server_.stop(); }
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  int port() const { return server_.port(); }
-  MockServer& server() { return server_; }
-  void advance_ms(std::int64_t ms) { ASSERT_TRUE(server_.clock().advance_us(ms * 1000)); }
-  json health() { return http_get(port(), "/_mock/health").json(); }
-
- private:
-  SteadyClock real_clock_;
-  MockServer server_;
-  bool started_ = false;
-  std::string error_;
+  explicit TestServer(MockOptions options = test::ManualClockOptions())
+      : InProcessMock(scenarios(), std::move(options)) {}
 };
 
 std::string stream_path(const std::string& id, const std::string& extra = "") {
@@ -364,7 +344,7 @@ TEST(StreamWriterTest, ManualClockAloneMovesWriterStreams) {
 }
 
 TEST(StreamWriterTest, QuietWriterStreamGetsHeartbeats) {
-  MockOptions o = manual();
+  MockOptions o = test::ManualClockOptions();
   o.heartbeat_ms = 100;
   TestServer srv(o);
   ASSERT_TRUE(srv.started()) << srv.error();
@@ -385,7 +365,7 @@ TEST(StreamWriterTest, EveryResumeInBothDialectsCarriesExactlyTheRest) {
     for (const bool include_input : {false, true}) {
       SCOPED_TRACE(std::string(dialect == Dialect::kSeed ? "seed" : "genai") +
                    (include_input ? " include_input" : ""));
-      TestServer srv(manual(dialect));
+      TestServer srv(test::ManualClockOptions(dialect));
       ASSERT_TRUE(srv.started()) << srv.error();
       const std::string extra = include_input ? "include_input=true" : "";
       SseClient first(srv.port(), stream_path("story.d", extra));
