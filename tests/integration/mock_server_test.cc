@@ -31,6 +31,7 @@
 #include "core/scenario_loader.h"
 #include "core/wire_time.h"
 #include "tests/integration/mock_fixture.h"
+#include "tests/integration/story_scenario.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -49,23 +50,11 @@ using std::chrono::milliseconds;
 
 [[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
-// The main scenario. Times are on the manual clock, relative to each instance's creation.
+// The main scenario, with `story` and `forever` from tests/integration/story_scenario.h (see
+// core_scenarios()). Times are on the manual clock, relative to each instance's creation.
 constexpr char kCoreScenario[] = R"json({
   "name": "core",
   "interactions": {
-    "story": {
-      "model": "ixh-test-1",
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "usage": {"prompt_token_count": 4, "candidates_token_count": 3,
-                                    "total_token_count": 7}},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ]
-    },
     "failing": {
       "timeline": [
         {"after_ms": 0, "state": "RUNNING"},
@@ -84,7 +73,6 @@ constexpr char kCoreScenario[] = R"json({
         {"after_ms": 40, "state": "COMPLETED"}
       ]
     },
-    "forever": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 0, "text": "tick"}]},
     "idle": {"timeline": []},
     "hidden": {"store": false, "timeline": [{"after_ms": 0, "state": "COMPLETED"}]},
     "long": {"generate": {"chunks": 37, "bytes": 12, "every_ms": 10, "start_ms": 5}},
@@ -153,7 +141,26 @@ Scenario scenario_from(const std::string& text, const std::string& file = "inlin
   return parse_scenario(json::parse(text), file);
 }
 
-std::vector<Scenario> core_scenarios() { return {scenario_from(kCoreScenario, "core.json")}; }
+// The shared story with a model, and its usage reported at 500 ms, just before COMPLETED.
+json core_story() {
+  json story = test::StoryInteraction();
+  story["model"] = "ixh-test-1";
+  json& timeline = story.at("timeline");
+  timeline.insert(timeline.end() - 1, json::parse(R"json({"after_ms": 500, "usage": {
+      "prompt_token_count": 4, "candidates_token_count": 3, "total_token_count": 7}})json"));
+  return story;
+}
+
+json core_scenario_json() {
+  json doc = json::parse(kCoreScenario);
+  doc.at("interactions")["story"] = core_story();
+  doc.at("interactions")["forever"] = test::ForeverInteraction();
+  return doc;
+}
+
+std::vector<Scenario> core_scenarios() {
+  return {parse_scenario(core_scenario_json(), "core.json")};
+}
 
 // A started mock server, on the manual clock unless `options` say otherwise.
 class TestServer : public test::InProcessMock {

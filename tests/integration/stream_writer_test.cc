@@ -26,6 +26,7 @@
 #include "mock_server/dialect_encoding.h"
 #include "mock_server/mock_server.h"
 #include "tests/integration/mock_fixture.h"
+#include "tests/integration/story_scenario.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -39,40 +40,27 @@ using std::chrono::milliseconds;
 
 [[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
-// `story` and `storz` have the same timeline; `storz` carries a fault that never strikes, so its
-// streams are written on the worker thread while `story`'s go through the writer.
+// The writer scenario: `bulk` below, `story` and `forever` from
+// tests/integration/story_scenario.h, and `storz`, the story again with a fault that never
+// strikes, so its streams are written on the worker thread while `story`'s go through the writer.
 constexpr char kScenario[] = R"json({
   "name": "writer",
   "interactions": {
-    "story": {
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ]
-    },
-    "storz": {
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ],
-      "faults": [{"cut": {"after_events": 100000}}]
-    },
-    "forever": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 0, "text": "tick"}]},
     "bulk": {"generate": {"chunks": 400, "bytes": 4000, "every_ms": 1, "start_ms": 1}}
   }
 })json";
 
-std::vector<Scenario> scenarios() {
-  return {parse_scenario(json::parse(kScenario), "writer.json")};
+json scenario_json() {
+  json doc = json::parse(kScenario);
+  json& interactions = doc.at("interactions");
+  interactions["story"] = test::StoryInteraction();
+  interactions["storz"] = test::StoryInteraction();
+  interactions["storz"]["faults"] = json::parse(R"json([{"cut": {"after_events": 100000}}])json");
+  interactions["forever"] = test::ForeverInteraction();
+  return doc;
 }
+
+std::vector<Scenario> scenarios() { return {parse_scenario(scenario_json(), "writer.json")}; }
 
 // The writer scenario on the manual clock unless `options` say otherwise.
 class TestServer : public test::InProcessMock {
