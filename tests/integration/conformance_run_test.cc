@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <future>
 #include <map>
@@ -36,6 +35,7 @@
 #include "mock_server/mock_options.h"
 #include "mock_server/mock_server.h"
 #include "reports/run_report.h"
+#include "tests/integration/mock_fixture.h"
 
 namespace ixh {
 namespace {
@@ -44,38 +44,11 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 // A peer closing a socket must not end the test process.
-[[maybe_unused]] const bool kSigpipeIgnored = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  return true;
-}();
+[[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
 std::vector<Scenario> ShippedConformance() {
   return load_scenarios({std::string(IXH_SOURCE_DIR) + "/scenarios/conformance"});
 }
-
-// A started mock on 127.0.0.1:0 whose timelines follow real time. The clock is declared first so
-// it outlives the server.
-class Mock {
- public:
-  explicit Mock(const std::vector<Scenario>& scenarios, mock::MockOptions options = {})
-      : server_(std::move(options), scenarios, clock_) {
-    started_ = server_.start(error_);
-  }
-  ~Mock() { server_.stop(); }
-  Mock(const Mock&) = delete;
-  Mock& operator=(const Mock&) = delete;
-
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  std::string base_url() const { return server_.base_url(); }
-  mock::MockServer& server() { return server_; }
-
- private:
-  SteadyClock clock_;
-  mock::MockServer server_;
-  bool started_ = false;
-  std::string error_;
-};
 
 // A TCP port on 127.0.0.1 that refuses connections: bound, never listening, held for the
 // lifetime of the object so no one else takes it.
@@ -177,24 +150,14 @@ std::multiset<std::string> CheckShape(const StepReport& step) {
   return out;
 }
 
-// Runs the engine until `done` or a generous hang guard passes; false on the guard.
-bool RunEngine(Engine& engine, const std::function<bool()>& done,
-               milliseconds guard = milliseconds(60'000)) {
-  const auto deadline = steady_clock::now() + guard;
-  bool timed_out = false;
-  engine.run([&] {
-    if (done()) return true;
-    timed_out = steady_clock::now() > deadline;
-    return timed_out;
-  });
-  return done() && !timed_out;
-}
+// The engine loops' hang guard: generous for 300 concurrent streams on a loaded machine.
+constexpr milliseconds kHangGuard{60'000};
 
 // ---- run_conformance ------------------------------------------------------------------------
 
 TEST(ConformanceRunTest, ShippedScenariosPassAgainstTheMock) {
   const std::vector<Scenario> scenarios = ShippedConformance();
-  Mock mock(scenarios);
+  test::InProcessMock mock(scenarios);
   ASSERT_TRUE(mock.started()) << mock.error();
   const RunReport report = RunToEnd(scenarios, Options(mock.base_url(), "pass"));
 
@@ -235,7 +198,7 @@ TEST(ConformanceRunTest, ShippedScenariosPassAgainstTheMock) {
 
 TEST(ConformanceRunTest, WorkersDoNotChangeTheChecks) {
   const std::vector<Scenario> scenarios = ShippedConformance();
-  Mock mock(scenarios);
+  test::InProcessMock mock(scenarios);
   ASSERT_TRUE(mock.started()) << mock.error();
   const RunReport one = RunToEnd(scenarios, Options(mock.base_url(), "w1", 1));
   const RunReport three = RunToEnd(scenarios, Options(mock.base_url(), "w3", 3));
@@ -289,7 +252,7 @@ TEST(ConformanceRunTest, UnreachableTargetCountsOnlyConnectErrors) {
 
 TEST(ConformanceRunTest, IdRunsPassTheInvariantChecks) {
   const std::vector<Scenario> scenarios = ShippedConformance();
-  Mock mock(scenarios);
+  test::InProcessMock mock(scenarios);
   ASSERT_TRUE(mock.started()) << mock.error();
   RunOptions options = Options(mock.base_url(), "ids");
   options.ids = {"completed.idrun", "turn3.idrun", "long_story.idrun"};
@@ -334,7 +297,7 @@ TEST(ConformanceRunTest, StopFlagEndsTheRunPromptlyAndMarksItPartial) {
     "steps": [{"stream": "slow", "timeout_ms": 120000}, {"wait_ms": 60000}]
   })json"),
                                                           "slow.json")};
-  Mock mock(scenarios);
+  test::InProcessMock mock(scenarios);
   ASSERT_TRUE(mock.started()) << mock.error();
   const RunOptions options = Options(mock.base_url(), "stop", 2);
   SteadyClock clock;
@@ -365,7 +328,7 @@ class EngineTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(mock_.started()) << mock_.error(); }
 
   std::vector<Scenario> scenarios_;
-  Mock mock_;
+  test::InProcessMock mock_;
   Target target_;
   SteadyClock clock_;
 };
@@ -386,7 +349,8 @@ TEST_F(EngineTest, ThreeHundredConcurrentStreamsAllComplete) {
                      });
   }
   EXPECT_EQ(done, 0u) << "no completion inside start()";
-  ASSERT_TRUE(RunEngine(engine, [&] { return done == kStreams; }))
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return done == kStreams; }, kHangGuard))
       << done << " of " << kStreams << " streams completed";
   std::size_t complete = 0;
   for (std::size_t i = 0; i < kStreams; ++i) {
@@ -414,7 +378,8 @@ TEST_F(EngineTest, ReusesConnectionsForGets) {
     });
   };
   next();
-  ASSERT_TRUE(RunEngine(engine, [&] { return done == kGets; }));
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return done == kGets; }, kHangGuard));
   EXPECT_EQ(statuses, std::vector<int>(kGets, 200));
 
   const nlohmann::json journal = mock_.server().journal().to_json(0);
@@ -474,7 +439,8 @@ TEST_F(EngineTest, CancelMidStreamDeliversCancelledOnce) {
   CountingHandler handler;
   // long_story streams for 820 ms of timeline time.
   const TransferId id = engine.start(StreamSpec(target_, "long_story.cancel"), &handler);
-  ASSERT_TRUE(RunEngine(engine, [&] { return handler.bodies > 0 || handler.completions > 0; }));
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return handler.bodies > 0 || handler.completions > 0; }, kHangGuard));
   ASSERT_EQ(handler.completions, 0) << handler.last.curl_error;
   EXPECT_EQ(handler.status, 200);
   engine.cancel(id);
@@ -484,7 +450,8 @@ TEST_F(EngineTest, CancelMidStreamDeliversCancelledOnce) {
   // Nothing more arrives for it, even while the engine keeps running.
   bool fired = false;
   engine.schedule(clock_.now_ns() + 300'000'000, [&] { fired = true; });
-  ASSERT_TRUE(RunEngine(engine, [&] { return fired; }));
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return fired; }, kHangGuard));
   EXPECT_EQ(handler.completions, 1);
   engine.cancel(id);  // a second cancel of a finished transfer is a no-op
   EXPECT_EQ(handler.completions, 1);
@@ -494,7 +461,8 @@ TEST_F(EngineTest, HandlerReturningFalseAbortsWithCancelled) {
   Engine engine(clock_, EngineOptions{});
   CountingHandler handler(/*keep_reading=*/false);
   engine.start(StreamSpec(target_, "long_story.abort"), &handler);
-  ASSERT_TRUE(RunEngine(engine, [&] { return handler.completions > 0; }));
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return handler.completions > 0; }, kHangGuard));
   EXPECT_EQ(handler.completions, 1);
   EXPECT_EQ(handler.bodies, 1);
   EXPECT_EQ(handler.last.error, ErrorClass::kCancelled);
@@ -515,7 +483,8 @@ TEST_F(EngineTest, NeverCompletesInsideStart) {
   engine.start(spec, &malformed);
   EXPECT_EQ(refused.completions, 0);
   EXPECT_EQ(malformed.completions, 0);
-  ASSERT_TRUE(RunEngine(engine, [&] { return refused.completions + malformed.completions == 2; }));
+  ASSERT_TRUE(test::RunEngineUntil(
+      engine, [&] { return refused.completions + malformed.completions == 2; }, kHangGuard));
   EXPECT_EQ(refused.last.error, ErrorClass::kConnect) << refused.last.curl_error;
   EXPECT_EQ(refused.last.status, 0);
   EXPECT_NE(malformed.last.error, ErrorClass::kNone);
@@ -541,7 +510,7 @@ TEST(EngineTimerTest, TimersFireInOrder) {
   at(10, "d");  // same time as b, scheduled later: after b
   const TimerId e = at(5, "e");
   engine.cancel_timer(e);
-  ASSERT_TRUE(RunEngine(
+  ASSERT_TRUE(test::RunEngineUntil(
       engine, [&] { return fired.size() == 4; }, milliseconds(10'000)));
   EXPECT_EQ(fired, (std::vector<std::string>{"b", "d", "c", "a"}));
   for (std::int64_t late : late_by) EXPECT_GE(late, 0) << "a timer fired early";

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -18,30 +17,19 @@
 #include "harness/target.h"
 #include "mock_server/connection_sweep.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 
 namespace ixh {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::steady_clock;
 
 class EnginePoolTest : public ::testing::Test {
  protected:
   EnginePoolTest()
       : scenarios_(load_scenarios({std::string(IXH_SOURCE_DIR) + "/scenarios/conformance"})),
-        server_(mock::MockOptions{}, scenarios_, clock_) {}
+        mock_(scenarios_) {}
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(error)) << error;
-    target_.base_url = server_.base_url();
-  }
-  void TearDown() override { server_.stop(); }
-
-  // Runs the engine until `done` or a generous deadline; true when `done` came first.
-  static bool Run(Engine& engine, const std::function<bool()>& done) {
-    const auto deadline = steady_clock::now() + milliseconds(30'000);
-    engine.run([&] { return done() || steady_clock::now() > deadline; });
-    return done();
+    ASSERT_TRUE(mock_.started()) << mock_.error();
+    target_.base_url = mock_.base_url();
   }
 
   // One GET through a fresh GetFetch; returns what it observed.
@@ -49,18 +37,17 @@ class EnginePoolTest : public ::testing::Test {
     GetFetch fetch;
     std::optional<ObservedGet> got;
     fetch.start(engine, target_, id, include_input, [&](ObservedGet g) { got = std::move(g); });
-    EXPECT_TRUE(Run(engine, [&] { return got.has_value(); }));
+    EXPECT_TRUE(test::RunEngineUntil(engine, [&] { return got.has_value(); }));
     return got.value_or(ObservedGet{});
   }
 
-  SteadyClock clock_;
   std::vector<Scenario> scenarios_;
-  mock::MockServer server_;
+  test::InProcessMock mock_;
   Target target_;
 };
 
 TEST_F(EnginePoolTest, PooledTransfersCarryNothingOver) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   // A 404 with a body, then a 200 of another id with other headers, on the same pooled
   // transfer: status, body, content type and URL are each request's own.
   const ObservedGet missing = Get(engine, "no_such_template.x");
@@ -79,20 +66,20 @@ TEST_F(EnginePoolTest, PooledTransfersCarryNothingOver) {
 }
 
 TEST_F(EnginePoolTest, ServerClosingAnIdleConnectionNeverBreaksTheNextRequest) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   EXPECT_EQ(Get(engine, "completed.idle").http.status, 200);
   // The cached connection is closed by the server while no transfer uses it; the next request
   // starts at once, before the loop has seen the close.
-  EXPECT_GE(mock::shut_down_accepted_sockets(server_.port()), 1u);
+  EXPECT_GE(mock::shut_down_accepted_sockets(mock_.port()), 1u);
   const ObservedGet second = Get(engine, "completed.idle");
   EXPECT_EQ(second.http.status, 200) << second.http.curl_error;
   EXPECT_EQ(second.http.error, ErrorClass::kNone) << second.http.curl_error;
   // Closed again, and this time the loop runs idle first and sees the close of a socket curl is
   // not watching.
-  EXPECT_GE(mock::shut_down_accepted_sockets(server_.port()), 1u);
+  EXPECT_GE(mock::shut_down_accepted_sockets(mock_.port()), 1u);
   bool idled = false;
-  engine.schedule(clock_.now_ns() + 200'000'000, [&] { idled = true; });
-  ASSERT_TRUE(Run(engine, [&] { return idled; }));
+  engine.schedule(mock_.clock().now_ns() + 200'000'000, [&] { idled = true; });
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return idled; }));
   const ObservedGet third = Get(engine, "completed.idle");
   EXPECT_EQ(third.http.status, 200) << third.http.curl_error;
   EXPECT_EQ(third.http.error, ErrorClass::kNone) << third.http.curl_error;
@@ -102,7 +89,7 @@ TEST_F(EnginePoolTest, ServerClosingAnIdleConnectionNeverBreaksTheNextRequest) {
 TEST_F(EnginePoolTest, ManyBackToBackGetsOnFewConnections) {
   constexpr int kInFlight = 8;
   constexpr int kTotal = 400;
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   std::vector<GetFetch> fetches(kInFlight);
   int started = 0, ok = 0, done = 0;
   std::function<void(GetFetch&)> go = [&](GetFetch& f) {
@@ -114,7 +101,7 @@ TEST_F(EnginePoolTest, ManyBackToBackGetsOnFewConnections) {
     });
   };
   for (auto& f : fetches) go(f);
-  ASSERT_TRUE(Run(engine, [&] { return done == kTotal; })) << done;
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return done == kTotal; })) << done;
   EXPECT_EQ(ok, kTotal);
   EXPECT_EQ(engine.active_transfers(), 0u);
   // Keep-alive: every request after the first few rode a cached connection.
@@ -123,7 +110,7 @@ TEST_F(EnginePoolTest, ManyBackToBackGetsOnFewConnections) {
 }
 
 TEST_F(EnginePoolTest, APooledTransferAsksForEachRequestsOwnUrl) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   // The same pooled transfer and connection, a different instance each time (and one repeated):
   // the server must see each request's own path, not the one parsed for the last request.
   for (const std::string id : {"completed.u1", "completed.u2", "completed.u2", "completed.u1"}) {
@@ -136,7 +123,7 @@ TEST_F(EnginePoolTest, APooledTransferAsksForEachRequestsOwnUrl) {
 }
 
 TEST_F(EnginePoolTest, AMalformedUrlFailsAloneAndTheNextRequestWorks) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   EXPECT_EQ(Get(engine, "completed.m1").http.status, 200);
   // libcurl's own error for a URL it cannot parse, as a failed transfer of the loop.
   Target bad = target_;
@@ -144,7 +131,7 @@ TEST_F(EnginePoolTest, AMalformedUrlFailsAloneAndTheNextRequestWorks) {
   GetFetch fetch;
   std::optional<ObservedGet> failed;
   fetch.start(engine, bad, "completed.m2", false, [&](ObservedGet g) { failed = std::move(g); });
-  ASSERT_TRUE(Run(engine, [&] { return failed.has_value(); }));
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return failed.has_value(); }));
   EXPECT_EQ(failed->http.status, 0);
   EXPECT_EQ(failed->http.curl_code, static_cast<int>(CURLE_URL_MALFORMAT));
   EXPECT_EQ(failed->http.error, classify_curl_error(CURLE_URL_MALFORMAT));
@@ -168,14 +155,14 @@ TEST_F(EnginePoolTest, AProxyVariableInTheEnvironmentIsStillHonoured) {
   }
   ASSERT_EQ(setenv("http_proxy", "http://127.0.0.1:1", 1), 0);
   {
-    Engine proxied(clock_, EngineOptions{});
+    Engine proxied(mock_.clock(), EngineOptions{});
     const ObservedGet via_proxy = Get(proxied, "completed.proxy");
     EXPECT_EQ(via_proxy.http.status, 0);
     EXPECT_EQ(via_proxy.http.error, ErrorClass::kConnect) << via_proxy.http.curl_error;
   }
   ASSERT_EQ(unsetenv("http_proxy"), 0);
   {
-    Engine direct(clock_, EngineOptions{});
+    Engine direct(mock_.clock(), EngineOptions{});
     EXPECT_EQ(Get(direct, "completed.proxy").http.status, 200);
   }
   for (const auto& [name, value] : saved) setenv(name.c_str(), value.c_str(), 1);
@@ -201,7 +188,7 @@ struct CancelAfterFirstBytes final : TransferHandler {
 };
 
 TEST_F(EnginePoolTest, CancellingALiveStreamCompletesItOnceAndFreesItsTransfer) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   CancelAfterFirstBytes h;
   h.engine = &engine;
   TransferSpec spec;
@@ -210,7 +197,7 @@ TEST_F(EnginePoolTest, CancellingALiveStreamCompletesItOnceAndFreesItsTransfer) 
   spec.headers = request_headers(true, std::nullopt);
   spec.stream = true;
   h.id = engine.start(spec, &h);
-  ASSERT_TRUE(Run(engine, [&] { return h.done.has_value(); }));
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return h.done.has_value(); }));
   EXPECT_TRUE(h.saw_body);
   EXPECT_EQ(h.done->error, ErrorClass::kCancelled);
   EXPECT_EQ(engine.active_transfers(), 0u);

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +29,7 @@
 #include "mock_server/mock_options.h"
 #include "mock_server/mock_server.h"
 #include "reports/run_report.h"
+#include "tests/integration/mock_fixture.h"
 #include "tests/unit/step_test_support.h"
 
 namespace ixh {
@@ -37,14 +37,10 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-using std::chrono::steady_clock;
 using test::RecordingCheck;
 using ::testing::ElementsAreArray;
 
-[[maybe_unused]] const bool kSigpipeIgnored = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  return true;
-}();
+[[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
 // A live story: PENDING, RUNNING, four text deltas 40 ms apart, COMPLETED (7 events).
 json Timeline() {
@@ -74,13 +70,11 @@ struct DrillResult {
 
 // Runs the scenario's single stream step against a fresh mock and returns what it observed.
 DrillResult RunDrill(const Scenario& scenario) {
-  SteadyClock clock;
-  mock::MockServer server(mock::MockOptions{}, {scenario}, clock);
-  std::string error;
-  EXPECT_TRUE(server.start(error)) << error;
+  test::InProcessMock mock({scenario});
+  EXPECT_TRUE(mock.started()) << mock.error();
   Target target;
-  target.base_url = server.base_url();
-  Engine engine(clock, EngineOptions{});
+  target.base_url = mock.base_url();
+  Engine engine(mock.clock(), EngineOptions{});
   std::vector<std::unique_ptr<Check>> checks = protocol_checks();
   checks.push_back(expectation_check());
   std::vector<StepObservation> observed;
@@ -90,9 +84,9 @@ DrillResult RunDrill(const Scenario& scenario) {
   VirtualUser user(UserContext{engine, target, checks, metrics, 7}, scenario.steps, "it", report);
   bool done = false;
   user.start([&] { done = true; });
-  const auto guard = steady_clock::now() + milliseconds(60'000);
-  engine.run([&] { return done || steady_clock::now() > guard; });
-  server.stop();
+  test::RunEngineUntil(
+      engine, [&] { return done; }, milliseconds(60'000));
+  mock.server().stop();
   DrillResult r;
   EXPECT_TRUE(done) << "the drill did not finish within the guard";
   if (!done || observed.empty() || report.steps.empty()) return r;
@@ -198,15 +192,13 @@ TEST(FaultResumeTest, DripAtOneBytePiecesYieldsIdenticalEvents) {
   ASSERT_TRUE(r.observation.stream && r.observation.final_get);
   EXPECT_EQ(r.observation.attempts.size(), 1u);
   // Compare with a second, undripped stream of the same finished instance.
-  SteadyClock clock;
   const Scenario s = OneStep(R"([{"drip": {"piece_bytes": 1, "delay_ms": 0}, "attempts": [1]}])",
                              R"({"timeout_ms": 20000})");
-  mock::MockServer server(mock::MockOptions{}, {s}, clock);
-  std::string error;
-  ASSERT_TRUE(server.start(error)) << error;
+  test::InProcessMock mock({s});
+  ASSERT_TRUE(mock.started()) << mock.error();
   Target target;
-  target.base_url = server.base_url();
-  Engine engine(clock, EngineOptions{});
+  target.base_url = mock.base_url();
+  Engine engine(mock.clock(), EngineOptions{});
   StreamFetch fetch;
   std::vector<ObservedStream> got;
   std::function<void()> next = [&] {
@@ -219,9 +211,8 @@ TEST(FaultResumeTest, DripAtOneBytePiecesYieldsIdenticalEvents) {
     });
   };
   next();
-  const auto guard = steady_clock::now() + milliseconds(30'000);
-  engine.run([&] { return got.size() == 2 || steady_clock::now() > guard; });
-  server.stop();
+  test::RunEngineUntil(engine, [&] { return got.size() == 2; });
+  mock.server().stop();
   ASSERT_EQ(got.size(), 2u);
   // The first (dripped, live) and second (replayed) streams carry the same events byte for byte.
   ASSERT_EQ(got[0].events.size(), kEvents);
@@ -349,17 +340,15 @@ TEST(FaultResumeTest, ShippedDrillsPassAgainstTheMock) {
   const std::vector<Scenario> scenarios =
       load_scenarios({std::string(IXH_SOURCE_DIR) + "/scenarios/faults"});
   ASSERT_GE(scenarios.size(), 10u);
-  SteadyClock clock;
-  mock::MockServer server(mock::MockOptions{}, scenarios, clock);
-  std::string error;
-  ASSERT_TRUE(server.start(error)) << error;
+  test::InProcessMock mock(scenarios);
+  ASSERT_TRUE(mock.started()) << mock.error();
   RunOptions options;
-  options.target.base_url = server.base_url();
+  options.target.base_url = mock.base_url();
   options.run_id = "drills";
   options.workers = 2;
   const std::atomic<bool> stop{false};
-  const RunReport report = run_conformance(scenarios, options, clock, stop);
-  server.stop();
+  const RunReport report = run_conformance(scenarios, options, mock.clock(), stop);
+  mock.server().stop();
   for (const ScenarioReport& s : report.scenarios) {
     for (const StepReport& step : s.steps) {
       EXPECT_TRUE(step.passed()) << s.name << " step " << step.index << Failures(step);

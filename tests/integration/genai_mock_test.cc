@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "core/sse_parser.h"
 #include "harness/runner.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh {
@@ -26,10 +26,7 @@ using http_test::http_get;
 using http_test::http_post;
 using Json = nlohmann::json;
 
-[[maybe_unused]] const bool kSigpipeIgnored = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  return true;
-}();
+[[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
 Scenario Story() {
   return parse_scenario(Json::parse(R"({
@@ -49,28 +46,16 @@ Scenario Story() {
                         "story.json");
 }
 
-class GenaiMock {
+// The in-process mock speaking genai, on real time.
+class GenaiMock : public test::InProcessMock {
  public:
   explicit GenaiMock(const std::vector<Scenario>& scenarios)
-      : server_(Options(), scenarios, clock_) {
-    started_ = server_.start(error_);
-  }
-  ~GenaiMock() { server_.stop(); }
+      : InProcessMock(scenarios, Options()) {}
   static mock::MockOptions Options() {
     mock::MockOptions o;
     o.dialect = Dialect::kGenai;
     return o;
   }
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  int port() const { return server_.port(); }
-  std::string base_url() const { return server_.base_url(); }
-
- private:
-  SteadyClock clock_;
-  mock::MockServer server_;
-  bool started_ = false;
-  std::string error_;
 };
 
 std::vector<SseEvent> Events(const std::string& body) {

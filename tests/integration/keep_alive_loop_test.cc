@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/scenario_loader.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -39,31 +40,19 @@ constexpr char kScenario[] = R"json({
   }
 })json";
 
-class TestServer {
+class TestServer : public test::InProcessMock {
  public:
-  explicit TestServer(int keep_alive_s = 5) : server_(options(keep_alive_s), scenarios(), clock_) {
-    started_ = server_.start(error_);
-  }
-  ~TestServer() { server_.stop(); }
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  int port() const { return server_.port(); }
-  json health() { return http_get(port(), "/_mock/health").json(); }
+  explicit TestServer(int keep_alive_s = 5) : InProcessMock(scenarios(), options(keep_alive_s)) {}
 
  private:
   static MockOptions options(int keep_alive_s) {
-    MockOptions o;
-    o.manual_clock = true;
+    MockOptions o = test::ManualClockOptions();
     o.keep_alive_timeout_s = keep_alive_s;
     return o;
   }
   static std::vector<Scenario> scenarios() {
     return {parse_scenario(json::parse(kScenario), "keepalive.json")};
   }
-  SteadyClock clock_;
-  MockServer server_;
-  bool started_ = false;
-  std::string error_;
 };
 
 // Reads `n` whole responses from `conn` (bounded); returns their statuses and bodies. Bytes of a

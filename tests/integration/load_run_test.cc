@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/scenario_loader.h"
 #include "harness/load_runner.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 
 namespace ixh {
 namespace {
@@ -27,18 +29,15 @@ class LoadRunTest : public ::testing::Test {
   void SetUp() override {
     scenarios_ = load_scenarios(
         {Profile("get-heavy.json"), Profile("stream-heavy.json"), Profile("poll-heavy.json")});
-    server_ = std::make_unique<mock::MockServer>(mock::MockOptions{}, scenarios_, clock_);
-    std::string error;
-    ASSERT_TRUE(server_->start(error)) << error;
-    options_.target.base_url = server_->base_url();
+    mock_ = std::make_unique<test::InProcessMock>(scenarios_);
+    ASSERT_TRUE(mock_->started()) << mock_->error();
+    options_.target.base_url = mock_->base_url();
     options_.workers = 2;
     options_.run_id = "it";
     options_.duration_ns = 60'000'000'000;  // a bound only: the iteration count ends the run
     options_.grace_ns = 10'000'000'000;
   }
-  void TearDown() override {
-    if (server_) server_->stop();
-  }
+  void TearDown() override { mock_.reset(); }
 
   std::vector<WeightedScenario> Mix() const {
     return {{&scenarios_[0], 5}, {&scenarios_[1], 3}, {&scenarios_[2], 2}};
@@ -46,7 +45,7 @@ class LoadRunTest : public ::testing::Test {
 
   SteadyClock clock_;
   std::vector<Scenario> scenarios_;
-  std::unique_ptr<mock::MockServer> server_;
+  std::unique_ptr<test::InProcessMock> mock_;
   LoadOptions options_;
 };
 

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/scenario_loader.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 
 namespace ixh::mock {
 namespace {
@@ -23,17 +24,15 @@ std::vector<Scenario> conformance() {
 }
 
 TEST(MockCapacityTest, DefaultPoolIsSizedToTheRaisedOpenFileLimit) {
-  SteadyClock clock;
   const std::vector<Scenario> scenarios = conformance();
-  MockServer server(MockOptions{}, scenarios, clock);
-  std::string error;
-  ASSERT_TRUE(server.start(error)) << error;
+  test::InProcessMock mock(scenarios);
+  ASSERT_TRUE(mock.started()) << mock.error();
   rlimit r{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &r), 0);
   if (r.rlim_max != RLIM_INFINITY) {
     EXPECT_EQ(r.rlim_cur, r.rlim_max) << "soft limit not raised";
   }
-  httplib::Client client(server.base_url());
+  httplib::Client client(mock.base_url());
   const auto res = client.Get("/_mock/health");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   const nlohmann::json h = nlohmann::json::parse(res->body);
@@ -41,19 +40,17 @@ TEST(MockCapacityTest, DefaultPoolIsSizedToTheRaisedOpenFileLimit) {
   const std::size_t expected =
       r.rlim_cur == RLIM_INFINITY ? 100000 : static_cast<std::size_t>(r.rlim_cur) - 64;
   EXPECT_EQ(max, std::min<std::size_t>(expected, 100000));
-  server.stop();
+  mock.server().stop();
 }
 
 TEST(MockCapacityTest, KeepAliveConnectionCarriesManyRequests) {
-  SteadyClock clock;
   const std::vector<Scenario> scenarios = conformance();
   MockOptions options;
   options.max_connections = 4;
-  MockServer server(options, scenarios, clock);
-  std::string error;
-  ASSERT_TRUE(server.start(error)) << error;
+  test::InProcessMock mock(scenarios, options);
+  ASSERT_TRUE(mock.started()) << mock.error();
   {
-    httplib::Client client(server.base_url());
+    httplib::Client client(mock.base_url());
     client.set_keep_alive(true);
     for (int i = 0; i < 20; ++i) {
       const auto res = client.Get("/v1beta/interactions/completed.keep");
@@ -62,7 +59,7 @@ TEST(MockCapacityTest, KeepAliveConnectionCarriesManyRequests) {
     }
   }
   // One connection served all twenty: the journal saw one remote port.
-  const nlohmann::json journal = server.journal().to_json(0);
+  const nlohmann::json journal = mock.server().journal().to_json(0);
   std::vector<std::string> remotes;
   for (const nlohmann::json& e : journal.at("entries")) {
     if (e.value("instance", "") != "completed.keep") continue;
@@ -72,7 +69,7 @@ TEST(MockCapacityTest, KeepAliveConnectionCarriesManyRequests) {
     }
   }
   EXPECT_EQ(remotes.size(), 1u) << "the connection was closed and reopened";
-  server.stop();
+  mock.server().stop();
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "mock_server/fault_plan.h"
 #include "mock_server/fault_stream.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -82,27 +83,14 @@ const std::string kScenario = Scenario({
     {"empty", R"([{"empty_reply": {}}])"},
 });
 
-class FaultServer {
+class FaultServer : public test::InProcessMock {
  public:
-  FaultServer() : server_(options(), {parse_scenario_text(kScenario, "faults.json")}, clock_) {
-    started_ = server_.start(error_);
-  }
-  ~FaultServer() { server_.stop(); }
+  FaultServer() : InProcessMock({parse_scenario_text(kScenario, "faults.json")}, options()) {}
   static MockOptions options() {
-    MockOptions o;
-    o.manual_clock = true;
+    MockOptions o = test::ManualClockOptions();
     o.seed = 7;
     return o;
   }
-  bool started() const { return started_; }
-  int port() const { return server_.port(); }
-  MockServer& server() { return server_; }
-
- private:
-  SteadyClock clock_;
-  MockServer server_;
-  bool started_ = false;
-  std::string error_;
 };
 
 // How the server's side of the connection ended, as recv() saw it.

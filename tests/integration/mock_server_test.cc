@@ -30,6 +30,8 @@
 #include "core/scenario.h"
 #include "core/scenario_loader.h"
 #include "core/wire_time.h"
+#include "tests/integration/mock_fixture.h"
+#include "tests/integration/story_scenario.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -48,23 +50,11 @@ using std::chrono::milliseconds;
 
 [[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
-// The main scenario. Times are on the manual clock, relative to each instance's creation.
+// The main scenario, with `story` and `forever` from tests/integration/story_scenario.h (see
+// core_scenarios()). Times are on the manual clock, relative to each instance's creation.
 constexpr char kCoreScenario[] = R"json({
   "name": "core",
   "interactions": {
-    "story": {
-      "model": "ixh-test-1",
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "usage": {"prompt_token_count": 4, "candidates_token_count": 3,
-                                    "total_token_count": 7}},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ]
-    },
     "failing": {
       "timeline": [
         {"after_ms": 0, "state": "RUNNING"},
@@ -83,7 +73,6 @@ constexpr char kCoreScenario[] = R"json({
         {"after_ms": 40, "state": "COMPLETED"}
       ]
     },
-    "forever": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 0, "text": "tick"}]},
     "idle": {"timeline": []},
     "hidden": {"store": false, "timeline": [{"after_ms": 0, "state": "COMPLETED"}]},
     "long": {"generate": {"chunks": 37, "bytes": 12, "every_ms": 10, "start_ms": 5}},
@@ -152,35 +141,33 @@ Scenario scenario_from(const std::string& text, const std::string& file = "inlin
   return parse_scenario(json::parse(text), file);
 }
 
-std::vector<Scenario> core_scenarios() { return {scenario_from(kCoreScenario, "core.json")}; }
-
-MockOptions manual_options() {
-  MockOptions o;
-  o.manual_clock = true;
-  return o;
+// The shared story with a model, and its usage reported at 500 ms, just before COMPLETED.
+json core_story() {
+  json story = test::StoryInteraction();
+  story["model"] = "ixh-test-1";
+  json& timeline = story.at("timeline");
+  timeline.insert(timeline.end() - 1, json::parse(R"json({"after_ms": 500, "usage": {
+      "prompt_token_count": 4, "candidates_token_count": 3, "total_token_count": 7}})json"));
+  return story;
 }
 
-// A started mock server. The real clock is a member declared first so it outlives the server.
-class TestServer {
+json core_scenario_json() {
+  json doc = json::parse(kCoreScenario);
+  doc.at("interactions")["story"] = core_story();
+  doc.at("interactions")["forever"] = test::ForeverInteraction();
+  return doc;
+}
+
+std::vector<Scenario> core_scenarios() {
+  return {parse_scenario(core_scenario_json(), "core.json")};
+}
+
+// A started mock server, on the manual clock unless `options` say otherwise.
+class TestServer : public test::InProcessMock {
  public:
   explicit TestServer(const std::vector<Scenario>& scenarios,
-                      MockOptions options = manual_options())
-      : server_(std::move(options), scenarios, real_clock_) {
-    started_ = server_.start(error_);
-  }
-  ~TestServer() { server_.stop(); }
-
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  int port() const { return server_.port(); }
-  MockServer& server() { return server_; }
-  void advance_ms(std::int64_t ms) { ASSERT_TRUE(server_.clock().advance_us(ms * 1000)); }
-
- private:
-  SteadyClock real_clock_;
-  MockServer server_;
-  bool started_ = false;
-  std::string error_;
+                      MockOptions options = test::ManualClockOptions())
+      : InProcessMock(scenarios, std::move(options)) {}
 };
 
 std::string path_of(const std::string& id, const std::string& query = "",
@@ -1037,7 +1024,7 @@ TEST(MockServerTest, PreviousChainWalksToRootWithCompleteAncestors) {
 
 // The events of a full stream with every timestamp removed, as comparable strings.
 std::vector<std::string> normalized_stream(int seed) {
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.seed = static_cast<std::uint64_t>(seed);
   TestServer srv({scenario_from(kGenerateScenario, "gen.json")}, o);
   EXPECT_TRUE(srv.started()) << srv.error();
@@ -1077,7 +1064,7 @@ TEST(MockServerTest, EventIdsAndGeneratedTextAreDeterministicPerSeed) {
 // --- Admin API ---------------------------------------------------------------------------------
 
 TEST(MockServerTest, HealthReportsStatusSeedClockAndWorkers) {
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.seed = 7;
   o.max_connections = 64;
   TestServer srv(core_scenarios(), o);
@@ -1343,7 +1330,7 @@ TEST(MockServerTest, JournalRecordsRequests) {
 }
 
 TEST(MockServerTest, JournalKeepsOnlyItsCapacity) {
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.journal_capacity = 2;
   TestServer srv(core_scenarios(), o);
   ASSERT_TRUE(srv.started()) << srv.error();
@@ -1385,7 +1372,7 @@ TEST(MockServerTest, JournalMarksStreamClosedByClient) {
 // --- Heartbeat, stop and load ------------------------------------------------------------------
 
 TEST(MockServerTest, QuietStreamGetsKeepAliveComments) {
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.heartbeat_ms = 100;
   TestServer srv(core_scenarios(), o);
   ASSERT_TRUE(srv.started()) << srv.error();
@@ -1550,7 +1537,7 @@ TEST(MockServerTest, StartFailsWhenPortIsTaken) {
   ASSERT_EQ(::listen(fd, 4), 0);
   socklen_t len = sizeof addr;
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.port = ntohs(addr.sin_port);
   {
     TestServer blocked(core_scenarios(), o);
@@ -1563,7 +1550,7 @@ TEST(MockServerTest, StartFailsWhenPortIsTaken) {
 TEST(MockServerTest, StartFailsWhenAnotherMockHoldsThePort) {
   TestServer first(core_scenarios());
   ASSERT_TRUE(first.started()) << first.error();
-  MockOptions o = manual_options();
+  MockOptions o = test::ManualClockOptions();
   o.port = first.port();
   TestServer second(core_scenarios(), o);
   // Two mocks on one port would split connections between them at random.

@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <csignal>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,18 +22,14 @@
 #include "harness/target.h"
 #include "mock_server/mock_options.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
 
 namespace ixh {
 namespace {
 
 using nlohmann::json;
-using std::chrono::milliseconds;
-using std::chrono::steady_clock;
 
-[[maybe_unused]] const bool kSigpipeIgnored = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  return true;
-}();
+[[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
 // Five times libcurl's smallest receive buffer, in one text delta.
 const std::string kLongText = [] {
@@ -92,18 +86,10 @@ class SliceTap final : public Transport {
 
 class StreamMemoryTest : public ::testing::Test {
  protected:
-  StreamMemoryTest() : server_(mock::MockOptions{}, {LongEventScenario()}, clock_) {}
+  StreamMemoryTest() : mock_({LongEventScenario()}) {}
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(error)) << error;
-    target_.base_url = server_.base_url();
-  }
-  void TearDown() override { server_.stop(); }
-
-  static bool Run(Engine& engine, const std::function<bool()>& done) {
-    const auto deadline = steady_clock::now() + milliseconds(30'000);
-    engine.run([&] { return done() || steady_clock::now() > deadline; });
-    return done();
+    ASSERT_TRUE(mock_.started()) << mock_.error();
+    target_.base_url = mock_.base_url();
   }
 
   ObservedStream Stream(Engine& engine, Transport& transport, StreamFetch& fetch,
@@ -111,14 +97,14 @@ class StreamMemoryTest : public ::testing::Test {
     options.timeout_ms = 20'000;
     std::optional<ObservedStream> got;
     fetch.start(transport, target_, id, options, [&](ObservedStream s) { got = std::move(s); });
-    EXPECT_TRUE(Run(engine, [&] { return got.has_value(); }));
+    EXPECT_TRUE(test::RunEngineUntil(engine, [&] { return got.has_value(); }));
     return got.value_or(ObservedStream{});
   }
 
   ObservedGet Get(Engine& engine, Transport& transport, GetFetch& fetch, const std::string& id) {
     std::optional<ObservedGet> got;
     fetch.start(transport, target_, id, false, [&](ObservedGet g) { got = std::move(g); });
-    EXPECT_TRUE(Run(engine, [&] { return got.has_value(); }));
+    EXPECT_TRUE(test::RunEngineUntil(engine, [&] { return got.has_value(); }));
     return got.value_or(ObservedGet{});
   }
 
@@ -140,15 +126,14 @@ class StreamMemoryTest : public ::testing::Test {
     EXPECT_EQ(terminal.decoded.interaction->value.state, State::kCompleted);
   }
 
-  SteadyClock clock_;
-  mock::MockServer server_;
+  test::InProcessMock mock_;
   Target target_;
 };
 
 TEST_F(StreamMemoryTest, EventsLongerThanTheReceiveBufferDecodeWhole) {
   EngineOptions options;
   options.stream_buffer_size = 1024;  // libcurl's smallest
-  Engine engine(clock_, options);
+  Engine engine(mock_.clock(), options);
   SliceTap tap(engine);
   GetFetch get;
   StreamFetch stream;
@@ -172,7 +157,7 @@ TEST_F(StreamMemoryTest, StreamsRunWithTheStreamBufferAndGetsWithTheirs) {
   EngineOptions options;
   options.buffer_size = 1024;
   options.stream_buffer_size = 16384;
-  Engine engine(clock_, options);
+  Engine engine(mock_.clock(), options);
   SliceTap tap(engine);
   GetFetch get;
   StreamFetch stream;
@@ -187,7 +172,7 @@ TEST_F(StreamMemoryTest, StreamsRunWithTheStreamBufferAndGetsWithTheirs) {
 }
 
 TEST_F(StreamMemoryTest, EventDataIsKeptOnlyWhenAsked) {
-  Engine engine(clock_, EngineOptions{});
+  Engine engine(mock_.clock(), EngineOptions{});
   StreamFetch fetch;
   const ObservedStream lean = Stream(engine, engine, fetch, "long.lean");
   ExpectWhole(lean);

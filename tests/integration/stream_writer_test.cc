@@ -25,6 +25,8 @@
 #include "core/scenario_loader.h"
 #include "mock_server/dialect_encoding.h"
 #include "mock_server/mock_server.h"
+#include "tests/integration/mock_fixture.h"
+#include "tests/integration/story_scenario.h"
 #include "tests/integration/test_client.h"
 
 namespace ixh::mock {
@@ -38,67 +40,33 @@ using std::chrono::milliseconds;
 
 [[maybe_unused]] const bool kSigpipeIgnored = http_test::ignore_sigpipe();
 
-// `story` and `storz` have the same timeline; `storz` carries a fault that never strikes, so its
-// streams are written on the worker thread while `story`'s go through the writer.
+// The writer scenario: `bulk` below, `story` and `forever` from
+// tests/integration/story_scenario.h, and `storz`, the story again with a fault that never
+// strikes, so its streams are written on the worker thread while `story`'s go through the writer.
 constexpr char kScenario[] = R"json({
   "name": "writer",
   "interactions": {
-    "story": {
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ]
-    },
-    "storz": {
-      "input": "Tell me a story",
-      "timeline": [
-        {"after_ms": 100, "state": "RUNNING"},
-        {"after_ms": 200, "text": "Once"},
-        {"after_ms": 300, "text": " upon"},
-        {"after_ms": 400, "text": " a time"},
-        {"after_ms": 500, "state": "COMPLETED"}
-      ],
-      "faults": [{"cut": {"after_events": 100000}}]
-    },
-    "forever": {"timeline": [{"after_ms": 0, "state": "RUNNING"}, {"after_ms": 0, "text": "tick"}]},
     "bulk": {"generate": {"chunks": 400, "bytes": 4000, "every_ms": 1, "start_ms": 1}}
   }
 })json";
 
-std::vector<Scenario> scenarios() {
-  return {parse_scenario(json::parse(kScenario), "writer.json")};
+json scenario_json() {
+  json doc = json::parse(kScenario);
+  json& interactions = doc.at("interactions");
+  interactions["story"] = test::StoryInteraction();
+  interactions["storz"] = test::StoryInteraction();
+  interactions["storz"]["faults"] = json::parse(R"json([{"cut": {"after_events": 100000}}])json");
+  interactions["forever"] = test::ForeverInteraction();
+  return doc;
 }
 
-MockOptions manual(Dialect dialect = Dialect::kSeed) {
-  MockOptions o;
-  o.manual_clock = true;
-  o.dialect = dialect;
-  return o;
-}
+std::vector<Scenario> scenarios() { return {parse_scenario(scenario_json(), "writer.json")}; }
 
-class TestServer {
+// The writer scenario on the manual clock unless `options` say otherwise.
+class TestServer : public test::InProcessMock {
  public:
-  explicit TestServer(MockOptions options = manual())
-      : server_(std::move(options), scenarios(), real_clock_) {
-    started_ = server_.start(error_);
-  }
-  ~TestServer() { server_.stop(); }
-  bool started() const { return started_; }
-  const std::string& error() const { return error_; }
-  int port() const { return server_.port(); }
-  MockServer& server() { return server_; }
-  void advance_ms(std::int64_t ms) { ASSERT_TRUE(server_.clock().advance_us(ms * 1000)); }
-  json health() { return http_get(port(), "/_mock/health").json(); }
-
- private:
-  SteadyClock real_clock_;
-  MockServer server_;
-  bool started_ = false;
-  std::string error_;
+  explicit TestServer(MockOptions options = test::ManualClockOptions())
+      : InProcessMock(scenarios(), std::move(options)) {}
 };
 
 std::string stream_path(const std::string& id, const std::string& extra = "") {
@@ -364,7 +332,7 @@ TEST(StreamWriterTest, ManualClockAloneMovesWriterStreams) {
 }
 
 TEST(StreamWriterTest, QuietWriterStreamGetsHeartbeats) {
-  MockOptions o = manual();
+  MockOptions o = test::ManualClockOptions();
   o.heartbeat_ms = 100;
   TestServer srv(o);
   ASSERT_TRUE(srv.started()) << srv.error();
@@ -385,7 +353,7 @@ TEST(StreamWriterTest, EveryResumeInBothDialectsCarriesExactlyTheRest) {
     for (const bool include_input : {false, true}) {
       SCOPED_TRACE(std::string(dialect == Dialect::kSeed ? "seed" : "genai") +
                    (include_input ? " include_input" : ""));
-      TestServer srv(manual(dialect));
+      TestServer srv(test::ManualClockOptions(dialect));
       ASSERT_TRUE(srv.started()) << srv.error();
       const std::string extra = include_input ? "include_input=true" : "";
       SseClient first(srv.port(), stream_path("story.d", extra));
