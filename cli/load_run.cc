@@ -67,6 +67,7 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios,
   LoadOptions options = resolved.options;
   options.run_id = make_run_id('l');
   options.target.api_version = cmd.api_version;
+  options.engine.stream_buffer_size = cmd.stream_buffer;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 
   SteadyClock clock;
@@ -107,6 +108,7 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios,
                     {"workers", cmd.workers},
                     {"seed", cmd.seed},
                     {"time_scale", cmd.time_scale},
+                    {"stream_buffer", cmd.stream_buffer},
                     {"run_id", options.run_id},
                     {"load", resolved.recorded}};
   report.load->thresholds = evaluate_thresholds(report, resolved.thresholds);

@@ -64,6 +64,11 @@ void RunCommand::add_to(CLI::App& app) {
   cmd->add_option("--stream-timeout", stream_timeout_ms,
                   "Milliseconds an --id stream may take before it is abandoned")
       ->capture_default_str();
+  cmd->add_option("--stream-buffer", stream_buffer,
+                  "Bytes of curl's receive buffer per live stream, 1024..524288. It is held for "
+                  "the stream's life: smaller holds more streams in less memory, larger reads a "
+                  "fast stream in fewer calls")
+      ->capture_default_str();
   cmd->add_flag("--no-probes", no_probes,
                 "Skip the protocol probes (unknown id, last_event_id without stream)");
   cmd->add_flag("--verbose", verbose, "List passing checks too");
@@ -75,6 +80,10 @@ int RunCommand::run() {
     for (std::string& id : read_ids(ids_file)) ids.push_back(std::move(id));
   }
   if (workers < 1 || workers > 256) throw UsageError("--workers must be within 1..256");
+  // libcurl's own bounds for CURLOPT_BUFFERSIZE: outside them it silently clamps.
+  if (stream_buffer < 1024 || stream_buffer > 524288) {
+    throw UsageError("--stream-buffer must be within 1024..524288 bytes");
+  }
   if (api_version.empty() || api_version.find('/') != std::string::npos) {
     throw UsageError("--api-version must be one path segment, e.g. v1beta");
   }
@@ -98,6 +107,7 @@ int RunCommand::run() {
   options.ids = ids;
   options.probes = !no_probes;
   options.stream_timeout_ms = stream_timeout_ms;
+  options.engine.stream_buffer_size = stream_buffer;
   options.seed = static_cast<std::uint64_t>(seed);
   options.target.api_version = api_version;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
@@ -133,6 +143,7 @@ int RunCommand::run() {
                     {"workers", workers},
                     {"seed", seed},
                     {"time_scale", time_scale},
+                    {"stream_buffer", stream_buffer},
                     {"probes", !no_probes},
                     {"run_id", options.run_id}};
   if (unreachable(report)) {

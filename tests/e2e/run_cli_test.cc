@@ -289,6 +289,51 @@ TEST(RunCliTest, BadScenarioFileExitsTwoNamingFileAndPointer) {
   EXPECT_NE(missing.err.find("does_not_exist.json"), std::string::npos) << missing.err;
 }
 
+// A text delta of 6,000 bytes: six reads of the smallest receive buffer.
+std::string LongDeltaScenario() {
+  const std::string text(6000, 'x');
+  return R"({"name": "long", "description": "One event several receive buffers long.",
+    "interactions": {"long": {"timeline": [
+      {"after_ms": 0, "state": "RUNNING"},
+      {"after_ms": 0, "text": ")" +
+         text + R"("},
+      {"after_ms": 0, "state": "COMPLETED"}]}},
+    "steps": [{"stream": "long", "expect": {"state": "COMPLETED", "text": ")" +
+         text + R"("}}]})";
+}
+
+TEST(RunCliTest, StreamBufferIsUsedRecordedAndBounded) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("long.json", LongDeltaScenario());
+  struct Case {
+    std::vector<std::string> extra;  // conformance, then a load run
+  };
+  for (const Case& c : {Case{{}}, Case{{"--vus", "2", "--iterations", "4"}}}) {
+    SCOPED_TRACE(c.extra.empty() ? "conformance" : "load");
+    const std::string report_path = tmp.file("long.report");
+    std::vector<std::string> args = {"run",         file,     "--stream-buffer", "1024",
+                                     "--no-probes", "--json", report_path};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    const ProcessResult r = run_ixh(args);
+    ASSERT_TRUE(r.exit_code.has_value()) << joined(args) << " did not exit";
+    EXPECT_EQ(*r.exit_code, 0) << r.out << r.err;
+    const json report = parse_report(report_path);
+    ASSERT_FALSE(report.is_discarded()) << read_file(report_path);
+    EXPECT_EQ(report.at("options").at("stream_buffer"), 1024);
+    EXPECT_EQ(report.at("summary").at("checks_failed"), 0);
+    EXPECT_GT(report.at("summary").at("checks_passed").get<int>(), 0);
+  }
+  for (const char* bad : {"1023", "524289", "0"}) {
+    SCOPED_TRACE(bad);
+    const ProcessResult r = run_ixh({"run", file, "--stream-buffer", bad});
+    ASSERT_TRUE(r.exit_code.has_value());
+    EXPECT_EQ(*r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("--stream-buffer must be within 1024..524288"), std::string::npos)
+        << r.err;
+  }
+}
+
 TEST(RunCliTest, UnreachableTargetExitsThree) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());
