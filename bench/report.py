@@ -206,49 +206,64 @@ def main():
 
     if "3" in wanted:
         # 3. Driver concurrency
-        for name, label in (("ixh_engine_streams.json", "4 KiB curl buffer"),
+        # The engine alone (a handler that counts bytes and keeps nothing): what a live
+        # connection costs. Information only: ixh decodes and keeps every event for its checks.
+        for name, label in (("ixh_engine_streams_bare_1k.json", "1 KiB curl buffer"),
+                            ("ixh_engine_streams_bare.json", "4 KiB curl buffer")):
+            s = js(d, name)
+            if not s:
+                continue
+            kib = s.get("driver_kib_per_stream")
+            row("3", f"engine alone, no events kept: live streams, one thread ({label})",
+                f"{s.get('peak_live')}/{s.get('streams')} live", "",
+                f"{fmt(kib)} KiB/stream (heap {fmt(s.get('driver_heap_kib_per_stream'))})",
+                "(info)", "")
+        for name, label in (("ixh_engine_streams_1k.json", "1 KiB curl buffer"),
+                            ("ixh_engine_streams.json", "4 KiB curl buffer"),
                             ("ixh_engine_streams_16k.json", "16 KiB curl buffer")):
             s = js(d, name)
             if not s:
-                row("3", f"driver live streams, one thread ({label})", "n/a", "", "n/a",
-                    "<= 16 KiB/stream", "not measured")
                 continue
             kib = s.get("driver_kib_per_stream")
             live_ok = s.get("peak_live") == s.get("streams")
-            row("3", f"driver live streams, one thread ({label})",
+            row("3", f"driver live streams, one thread, events decoded and kept ({label})",
                 f"{s.get('peak_live')}/{s.get('streams')} live", "",
-                f"{fmt(kib)} KiB/stream", "10,000 live, <= 16 KiB/stream",
+                f"{fmt(kib)} KiB/stream, {fmt(s.get('body_bytes_per_stream_at_peak'))} body "
+                f"bytes each by then", "10,000 live, <= 16 KiB/stream",
                 verdict(kib, lambda x: x <= 16 and live_ok))
 
-        name = "ixh_run_streams.json"
-        try:
-            rep = ixh_run_report(d, name)
-            proc = js(d, "ixh_run_streams_proc.json")
-            if not isinstance(proc, dict):
-                raise MissingResult(f"{d / 'ixh_run_streams_proc.json'}: not written")
-            users = field(rep, name, "options", "load", "vus")
-            streams = field(rep, name, "metrics", "stream", "ttfe", "count")
-            pname = "ixh_run_streams_proc.json"
-            live = field(proc, pname, "peak_live")
-            # From the process's first sample: a closed loop sets up every user's handles before the
-            # first connection completes, so a later base would hide part of their cost.
-            base = field(proc, pname, "rss_first_kib")
-            if base is None:
-                raise MissingResult(f"{pname}: the process was never sampled (rss_first_kib)")
-            at_live = per_stream(field(proc, pname, "rss_at_peak_kib"), base, live)
-            at_max = per_stream(field(proc, pname, "rss_max_kib"), base, live)
-            ok = live == users and field(rep, name, "load", "iterations") == users
-            row("3", "`ixh run --vus N --iterations N`, one worker, 15 s trickled streams",
-                f"{live}/{users} live at once", "",
-                f"{fmt(at_max)} KiB/stream at peak RSS ({field(proc, pname, 'live_at_rss_max')} "
-                f"still live), {fmt(at_live)} when all had connected; {streams} streams had an event; "
-                f"{ixh_run_health(rep, name)}", "10,000 live, <= 16 KiB/stream",
-                ixh_run_verdict(rep, name, at_max, lambda x: x <= 16 and ok) +
-                ("" if users >= 10000 else f" (at {users} streams, not 10,000)"))
-        except MissingResult as e:
-            missing.append(str(e))
-            row("3", "`ixh run --vus N --iterations N` live streams", "MISSING", "", "n/a",
-                "10,000 live, <= 16 KiB/stream", "result missing (see stderr)")
+        for name, label in (("ixh_run_streams.json", ""),
+                            ("ixh_run_streams_1k.json", ", --stream-buffer 1024")):
+            if name != "ixh_run_streams.json" and not (d / name).exists():
+                continue
+            pname = name.replace(".json", "_proc.json")
+            try:
+                rep = ixh_run_report(d, name)
+                proc = js(d, pname)
+                if not isinstance(proc, dict):
+                    raise MissingResult(f"{d / pname}: not written")
+                users = field(rep, name, "options", "load", "vus")
+                streams = field(rep, name, "metrics", "stream", "ttfe", "count")
+                live = field(proc, pname, "peak_live")
+                # From the process's first sample: a closed loop sets up every user's handles before the
+                # first connection completes, so a later base would hide part of their cost.
+                base = field(proc, pname, "rss_first_kib")
+                if base is None:
+                    raise MissingResult(f"{pname}: the process was never sampled (rss_first_kib)")
+                at_live = per_stream(field(proc, pname, "rss_at_peak_kib"), base, live)
+                at_max = per_stream(field(proc, pname, "rss_max_kib"), base, live)
+                ok = live == users and field(rep, name, "load", "iterations") == users
+                row("3", f"`ixh run --vus N --iterations N`, one worker, 15 s trickled streams{label}",
+                    f"{live}/{users} live at once", "",
+                    f"{fmt(at_max)} KiB/stream at peak RSS ({field(proc, pname, 'live_at_rss_max')} "
+                    f"still live), {fmt(at_live)} when all had connected; {streams} streams had an event; "
+                    f"{ixh_run_health(rep, name)}", "10,000 live, <= 16 KiB/stream",
+                    ixh_run_verdict(rep, name, at_max, lambda x: x <= 16 and ok) +
+                    ("" if users >= 10000 else f" (at {users} streams, not 10,000)"))
+            except MissingResult as e:
+                missing.append(str(e))
+                row("3", f"`ixh run --vus N --iterations N` live streams{label}", "MISSING", "", "n/a",
+                    "10,000 live, <= 16 KiB/stream", "result missing (see stderr)")
 
     if "4" in wanted:
         # 4. Mock

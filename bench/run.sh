@@ -253,16 +253,26 @@ fi
 
 if want 3; then
   echo "== 3. driver concurrency: $driver_streams live streams from one thread (nginx, 256 B/s each)"
+  # The engine alone (bytes counted, nothing kept): what a live connection itself costs.
+  run_driver ixh_engine_streams_bare_1k streams --base "$nginx_url" --id slow \
+    --count "$driver_streams" --hold 20 --buffer 1024 --bare 1; settle
+  run_driver ixh_engine_streams_bare streams --base "$nginx_url" --id slow \
+    --count "$driver_streams" --hold 20 --buffer 4096 --bare 1; settle
+  # Every event decoded and kept for the checks, as ixh does.
+  run_driver ixh_engine_streams_1k streams --base "$nginx_url" --id slow --count "$driver_streams" \
+    --hold 20 --buffer 1024; settle
   run_driver ixh_engine_streams streams --base "$nginx_url" --id slow --count "$driver_streams" \
     --hold 20 --buffer 4096; settle
-  run_driver ixh_engine_streams_16k streams --base "$nginx_url" --id slow --count "$driver_streams" \
-    --hold 20 --buffer 16384; settle
   echo "== 3. the same with ixh run: $driver_streams users each holding one 15-second stream"
-  python3 bench/proc_watch.py "$out/ixh_run_streams_proc.json" -- \
-    "${client[@]}" "$bin/ixh" run bench/scenarios/load_trickle.json --target "$nginx_url" \
-    --dialect seed --vus "$driver_streams" --iterations "$driver_streams" --workers 1 --quiet \
-    --json "$out/ixh_run_streams.json" >"$out/ixh_run_streams.txt" 2>&1 || true
-  settle
+  for buffer in 4096 1024; do
+    name=ixh_run_streams
+    [[ $buffer == 1024 ]] && name=ixh_run_streams_1k
+    python3 bench/proc_watch.py "$out/${name}_proc.json" -- \
+      "${client[@]}" "$bin/ixh" run bench/scenarios/load_trickle.json --target "$nginx_url" \
+      --dialect seed --vus "$driver_streams" --iterations "$driver_streams" --workers 1 --quiet \
+      --stream-buffer "$buffer" --json "$out/$name.json" >"$out/$name.txt" 2>&1 || true
+    settle
+  done
 fi
 
 if want 4; then
