@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/thread_name.h"
 #include "reports/console_writer.h"
 
 namespace ixh::cli {
@@ -26,7 +27,10 @@ LoadProgress::~LoadProgress() { stop(); }
 void LoadProgress::start() {
   start_ns_ = clock_.now_ns();
   last_ns_ = start_ns_;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("ixh-progress");
+    loop();
+  });
 }
 
 void LoadProgress::stop() {

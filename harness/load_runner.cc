@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "harness/checks.h"
 
 namespace ixh {
@@ -167,6 +168,7 @@ RunReport run_load(const std::vector<WeightedScenario>& scenarios, const LoadOpt
   std::vector<std::thread> threads;
   for (std::size_t w = 1; w < workers; ++w) {
     threads.emplace_back([&, w] {
+      name_this_thread("ixh-load-" + std::to_string(w));
       results[w] = run_worker(mix, options, w, clock, stop, live ? &(*live)[w] : nullptr);
     });
   }

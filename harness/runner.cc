@@ -3,6 +3,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "harness/check.h"
 #include "harness/metrics.h"
 #include "harness/virtual_user.h"
@@ -124,8 +125,10 @@ RunReport run_conformance(const std::vector<Scenario>& scenarios, const RunOptio
   std::atomic<std::size_t> unfinished{0};
   std::vector<std::thread> threads;
   for (std::size_t w = 1; w < workers; ++w) {
-    threads.emplace_back(
-        [&, w] { unfinished += run_worker(per_worker[w], options, clock, stop, metrics[w]); });
+    threads.emplace_back([&, w] {
+      name_this_thread("ixh-run-" + std::to_string(w));
+      unfinished += run_worker(per_worker[w], options, clock, stop, metrics[w]);
+    });
   }
   if (!jobs.empty()) unfinished += run_worker(per_worker[0], options, clock, stop, metrics[0]);
   for (auto& t : threads) t.join();

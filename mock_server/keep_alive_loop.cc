@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/thread_name.h"
+
 namespace ixh::mock {
 namespace {
 
@@ -67,6 +69,7 @@ bool KeepAliveLoop::park(std::unique_ptr<ServedConnection>& conn) {
 }
 
 void KeepAliveLoop::run() {
+  name_this_thread("ixh-keepalive");
   epoll_event events[kMaxEvents];
   std::int64_t next_sweep = now_ns() + std::int64_t{kSweepMs} * 1'000'000;
   while (!stopping_.load(std::memory_order_acquire)) {

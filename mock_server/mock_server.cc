@@ -11,6 +11,7 @@
 
 #include "core/dialect_support.h"
 #include "core/errors.h"
+#include "core/thread_name.h"
 #include "mock_server/admin_routes.h"
 #include "mock_server/connection_sweep.h"
 #include "mock_server/interaction_routes.h"
@@ -264,6 +265,7 @@ bool MockServer::start(std::string& error) {
   if (!svr.start_keep_alive_loop(error)) return false;
   listener_done_ = false;
   listener_ = std::thread([this, &svr] {
+    name_this_thread("ixh-accept");
     svr.listen_after_bind();
     listener_done_ = true;
   });

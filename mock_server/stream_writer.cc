@@ -14,6 +14,7 @@
 
 #include "core/interaction.h"
 #include "core/sse_writer.h"
+#include "core/thread_name.h"
 
 namespace ixh::mock {
 namespace {
@@ -147,6 +148,7 @@ StreamWriter::Live* StreamWriter::lookup(std::uint32_t slot, std::uint32_t gen) 
 }
 
 void StreamWriter::run() {
+  name_this_thread("ixh-writer");
   // Events of different streams due within this much of each other go out in one wake-up: at
   // 100 k events/s a wake-up per event would cost more than the events. Well inside the
   // timing the script promises (docs/mock.md).

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/thread_name.h"
+
 namespace ixh::mock {
 
 WorkerPool::WorkerPool(std::size_t max_threads, std::size_t stack_bytes)
@@ -52,6 +54,7 @@ void WorkerPool::enqueue(std::function<void()> fn) {
 }
 
 void* WorkerPool::thread_main(void* self) {
+  name_this_thread("ixh-mock-work");
   static_cast<WorkerPool*>(self)->run();
   return nullptr;
 }
