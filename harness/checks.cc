@@ -14,6 +14,7 @@
 #include "core/wire_time.h"
 #include "harness/check.h"
 #include "harness/genai_frame_order.h"
+#include "harness/id_check.h"
 
 namespace ixh {
 namespace {
@@ -1315,6 +1316,7 @@ std::vector<std::unique_ptr<Check>> protocol_checks() {
   checks.push_back(std::make_unique<ResumeUnionCheck>());
   checks.push_back(std::make_unique<ChainCheck>());
   checks.push_back(genai_frame_order_check());
+  checks.push_back(id_matches_request_check());
   return checks;
 }
 

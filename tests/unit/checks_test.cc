@@ -252,13 +252,13 @@ CheckRecord Failure(const StepObservation& o, std::string_view check) {
 TEST(ChecksTest, ProtocolChecksHaveTheirStableNames) {
   std::vector<std::string> names;
   for (const auto& check : protocol_checks()) names.emplace_back(check->name());
-  EXPECT_THAT(
-      names,
-      ElementsAre("http.content_type", "schema.interaction", "schema.event", "error.body",
-                  "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
-                  "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
-                  "stream.ends_after_terminal", "stream.text_matches_get", "stream.resume_suffix",
-                  "stream.resume_union", "chain.reaches_root", "stream.genai_frame_order"));
+  EXPECT_THAT(names,
+              ElementsAre("http.content_type", "schema.interaction", "schema.event", "error.body",
+                          "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
+                          "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
+                          "stream.ends_after_terminal", "stream.text_matches_get",
+                          "stream.resume_suffix", "stream.resume_union", "chain.reaches_root",
+                          "stream.genai_frame_order", "id.matches_request"));
   EXPECT_EQ(expectation_check()->name(), "expect");
 }
 
@@ -269,11 +269,12 @@ TEST(ChecksTest, ConformingStreamStepPassesEveryCheck) {
     EXPECT_TRUE(r.passed) << ::testing::PrintToString(r);
     judged.insert(r.check);
   }
-  EXPECT_EQ(judged, (std::set<std::string>{
-                        "http.content_type", "schema.interaction", "schema.event",
-                        "input.iff_requested", "usage.only_when_terminal", "state.forward_only",
-                        "update_time.monotonic", "stream.sse", "stream.event_ids_unique",
-                        "stream.ends_after_terminal", "stream.text_matches_get"}));
+  EXPECT_EQ(judged,
+            (std::set<std::string>{"http.content_type", "schema.interaction", "schema.event",
+                                   "input.iff_requested", "usage.only_when_terminal",
+                                   "state.forward_only", "update_time.monotonic", "stream.sse",
+                                   "stream.event_ids_unique", "stream.ends_after_terminal",
+                                   "stream.text_matches_get", "id.matches_request"}));
 }
 
 TEST(ChecksTest, ConformingResumeAndChainPassEveryCheck) {
@@ -792,6 +793,83 @@ TEST(ResumeComparisonTest, AStreamFromTheStartMatchesItself) {
   EXPECT_FALSE(unknown.resume_point_found);
   EXPECT_EQ(unknown.mismatched, 2u);
   EXPECT_EQ(unknown.lost, 0u);
+}
+
+// ---- id.matches_request -----------------------------------------------------------------
+
+// `bytes` with the n-th (1-based) occurrence of `from` replaced by `to`.
+std::string ReplaceNth(std::string bytes, std::string_view from, std::string_view to, int n) {
+  std::size_t at = 0;
+  for (int k = 0; k < n; ++k) {
+    at = bytes.find(from, k == 0 ? 0 : at + 1);
+    if (at == std::string::npos) return bytes;
+  }
+  return bytes.replace(at, from.size(), to);
+}
+
+TEST(ChecksTest, IdMatchesRequestCountsEveryIdOfAConformingStep) {
+  const StepObservation o = StreamStep(StoryStream(), Get(Snapshot(State::kCompleted)));
+  ExpectPasses(o, "id.matches_request");
+  const Records records = Named(RunProtocol(o), "id.matches_request");
+  ASSERT_EQ(records.size(), 2u);
+  // Seven events name the interaction and the terminal one also embeds it.
+  EXPECT_EQ(records[0].actual, "8 ids name it");
+  EXPECT_EQ(records[0].expected, "the interaction asked for, \"story.u1\"");
+  EXPECT_EQ(records[1].actual, "the body's id is \"story.u1\"");
+  EXPECT_THAT(records[1].where, HasSubstr("(after the stream)"));
+  ExpectPasses(PollStep({Get(Snapshot(State::kRunning)), Get(Snapshot(State::kCompleted))}),
+               "id.matches_request");
+}
+
+TEST(ChecksTest, IdMatchesRequestFailsAGetAnsweredWithAnotherInteraction) {
+  const CheckRecord f =
+      Failure(GetStep(Get(Snapshot(State::kCompleted, 1234, "other.u9"))), "id.matches_request");
+  EXPECT_EQ(f.expected, "the interaction asked for, \"story.u1\"");
+  EXPECT_EQ(f.actual, "the body is interaction \"other.u9\"");
+  EXPECT_THAT(f.where, StartsWith("GET "));
+}
+
+TEST(ChecksTest, IdMatchesRequestFailsAStreamEventOfAnotherInteraction) {
+  const std::string bytes = ReplaceNth(Frames(StoryEvents()), "\"interaction_id\":\"story.u1\"",
+                                       "\"interaction_id\":\"other.u9\"", 4);
+  const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
+  EXPECT_EQ(f.actual, "event #4 (evt_000004) names \"other.u9\"");
+  EXPECT_THAT(f.where, HasSubstr("story.u1?stream=true"));
+}
+
+TEST(ChecksTest, IdMatchesRequestFailsATerminalEventEmbeddingAnotherInteraction) {
+  // The terminal event's embedded interaction is the only place `"id":"story.u1"` occurs.
+  const std::string bytes =
+      ReplaceNth(Frames(StoryEvents()), "\"id\":\"story.u1\"", "\"id\":\"other.u9\"", 1);
+  ASSERT_NE(bytes, Frames(StoryEvents()));
+  const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
+  EXPECT_EQ(f.actual, "event #7 (evt_000007) embeds \"other.u9\"");
+}
+
+TEST(ChecksTest, IdMatchesRequestListsThreeMismatchesAndCountsTheRest) {
+  const std::string right = "\"interaction_id\":\"story.u1\"";
+  const std::string wrong = "\"interaction_id\":\"other.u9\"";
+  std::string bytes = Frames(StoryEvents());
+  for (std::size_t at = bytes.find(right); at != std::string::npos; at = bytes.find(right, at)) {
+    bytes.replace(at, right.size(), wrong);
+  }
+  const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
+  EXPECT_EQ(f.actual,
+            "event #1 (evt_000001) names \"other.u9\"; event #2 (evt_000002) names \"other.u9\"; "
+            "event #3 (evt_000003) names \"other.u9\"; 4 more");
+}
+
+TEST(ChecksTest, IdMatchesRequestLeavesChainsAndIdlessResponsesToOtherChecks) {
+  // A chain's hops are other interactions by design: chain.reaches_root judges them.
+  EXPECT_THAT(Named(RunProtocol(ChainStep(
+                        {Hop("c.u3", "b.u2"), Hop("b.u2", "a.u1"), Hop("a.u1", std::nullopt)})),
+                    "id.matches_request"),
+              IsEmpty());
+  // An error body names no interaction.
+  EXPECT_THAT(
+      Named(RunProtocol(GetStep(ErrorGet(404, google_error_json(404, "no such interaction")))),
+            "id.matches_request"),
+      IsEmpty());
 }
 
 // ---- chain.reaches_root -----------------------------------------------------------------
