@@ -46,7 +46,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
-std::string format_iso8601_ms(std::int64_t unix_ms) {
+void append_iso8601_ms(std::string& out, std::int64_t unix_ms) {
   const std::int64_t days = floor_div(unix_ms, 86'400'000);
   const std::int64_t ms_of_day = unix_ms - days * 86'400'000;
   std::int64_t y = 0;
@@ -56,10 +56,11 @@ std::string format_iso8601_ms(std::int64_t unix_ms) {
   if (y >= 0 && y <= 9999) {
     // The common case without snprintf, which costs more than the rest of this function: the
     // checks format two times for every GET they judge, and the mock one for every event.
-    std::string out = "0000-00-00T00:00:00.000Z";
-    auto put = [&](std::size_t at, std::int64_t v, int width) {
+    const std::size_t at = out.size();
+    out.append("0000-00-00T00:00:00.000Z");
+    auto put = [&](std::size_t pos, std::int64_t v, int width) {
       for (int i = width - 1; i >= 0; --i) {
-        out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+        out[at + pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
         v /= 10;
       }
     };
@@ -70,14 +71,20 @@ std::string format_iso8601_ms(std::int64_t unix_ms) {
     put(14, (secs / 60) % 60, 2);
     put(17, secs % 60, 2);
     put(20, ms_of_day % 1000, 3);
-    return out;
+    return;
   }
   char buf[96];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
                 static_cast<long long>((secs / 60) % 60), static_cast<long long>(secs % 60),
                 static_cast<long long>(ms_of_day % 1000));
-  return buf;
+  out.append(buf);
+}
+
+std::string format_iso8601_ms(std::int64_t unix_ms) {
+  std::string out;
+  append_iso8601_ms(out, unix_ms);
+  return out;
 }
 
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {

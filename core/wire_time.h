@@ -11,6 +11,9 @@ namespace ixh {
 // Called by dialect encoders on the mock's request threads.
 std::string format_iso8601_ms(std::int64_t unix_ms);
 
+// The same text appended to `out`, for callers that build a longer string (check records).
+void append_iso8601_ms(std::string& out, std::int64_t unix_ms);
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (fraction of any length, kept to ms) into Unix ms.
 // Returns nullopt for anything else: decoders turn that into a schema finding, never a throw.
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);

@@ -1,7 +1,8 @@
 #include "harness/checks.h"
 
 #include <algorithm>
-#include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -29,25 +30,32 @@ constexpr std::size_t kMaxEventRecords = 10;
 
 bool is_2xx(int status) { return status >= 200 && status < 300; }
 
-// Cuts at a UTF-8 boundary so the JSON and XML writers get valid text.
-std::string excerpt(std::string_view s, std::size_t max_bytes = kExcerptBytes) {
-  if (s.size() <= max_bytes) return std::string(s);
+// The part of `s` an excerpt keeps: all of it, or up to max_bytes cut at a UTF-8 boundary so the
+// JSON and XML writers get valid text.
+std::string_view excerpt_head(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
   std::size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...";
+  return s.substr(0, cut);
 }
 
 // JSON string syntax shows control characters and line breaks of streamed text unambiguously.
 std::string quote(std::string_view s, std::size_t max_bytes = kExcerptBytes) {
-  std::string cut = excerpt(s, max_bytes);
+  const std::string_view head = excerpt_head(s, max_bytes);
+  const std::string_view dots = head.size() < s.size() ? "..." : "";
   // Printable ASCII without '"' and '\\' is its own JSON text: skip the JSON writer, which every
   // passing record of a GET (its content type, its times) would otherwise go through.
-  if (std::all_of(cut.begin(), cut.end(),
+  if (std::all_of(head.begin(), head.end(),
                   [](char c) { return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\'; })) {
-    cut.insert(cut.begin(), '"');
-    cut.push_back('"');
-    return cut;
+    std::string out;
+    out.reserve(head.size() + dots.size() + 2);
+    out.push_back('"');
+    out.append(head).append(dots).push_back('"');
+    return out;
   }
+  std::string cut;
+  cut.reserve(head.size() + dots.size());
+  cut.append(head).append(dots);
   return nlohmann::json(std::move(cut))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -64,8 +72,22 @@ std::string join_capped(const std::vector<std::string>& items, std::string_view 
   return out;
 }
 
-std::string count_of(std::size_t n, std::string_view noun) {
-  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+void append_number(std::string& out, std::size_t n) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  out.append(buf, end);
+}
+
+// "1 event", "3 events", then `rest`.
+std::string count_of(std::size_t n, std::string_view noun, std::string_view rest = {}) {
+  std::string out;
+  out.reserve(24 + noun.size() + rest.size());
+  append_number(out, n);
+  out.push_back(' ');
+  out.append(noun);
+  if (n != 1) out.push_back('s');
+  out.append(rest);
+  return out;
 }
 
 std::string findings_text(const std::vector<DecodeFinding>& findings,
@@ -104,75 +126,139 @@ std::string first_difference(std::string_view expected, std::string_view actual)
          (from > 0 ? " (from byte " + std::to_string(from) + ")" : "");
 }
 
-std::string_view media_type_of(std::string_view content_type, std::string& storage) {
+// Whether the media type of a Content-Type value (before any parameter, without surrounding
+// blanks, in any case) is `expected`, given in lower case.
+bool media_type_is(std::string_view content_type, std::string_view expected) {
   const std::size_t semi = content_type.find(';');
   std::string_view t = content_type.substr(0, semi);
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  storage.assign(t);
-  for (char& c : storage) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return storage;
+  return t.size() == expected.size() &&
+         std::equal(t.begin(), t.end(), expected.begin(), [](char a, char b) {
+           // ASCII case folding, as std::tolower does in the "C" locale ixh runs in.
+           return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+         });
 }
 
 std::string event_label(const ObservedEvent& e, std::size_t index) {
   return e.decoded.id.empty() ? "#" + std::to_string(index + 1) : e.decoded.id;
 }
 
-std::string event_where(const ObservedEvent& e, std::size_t index, const std::string& stream) {
-  return "event " + event_label(e, index) + " of " + stream;
+// How records name a request ("GET http://host/v1beta/interactions/x (poll 2 of 3)"). The text
+// is written only into a record that needs it: a clean step costs one string per record, not one
+// per check and request.
+struct RequestLabel {
+  enum class Note : std::uint8_t {
+    kNone,
+    kPoll,         // " (poll 2 of 3)"
+    kHop,          // " (hop 2)"
+    kRequest,      // " (request 2)"
+    kRequestOf,    // " (request 2 of 3)"
+    kRequests,     // " (3 requests)"
+    kAfterStream,  // " (after the stream)"
+    kReference,    // " (reference for the resume)"
+  };
+  const HttpObservation* http = nullptr;
+  Note note = Note::kNone;
+  std::size_t nth = 0;  // from 1
+  std::size_t of = 0;
+
+  void append_to(std::string& out) const {
+    out.append(http->method).push_back(' ');
+    out.append(http->url);
+    switch (note) {
+      case Note::kNone:
+        return;
+      case Note::kPoll:
+      case Note::kRequestOf:
+        out.append(note == Note::kPoll ? " (poll " : " (request ");
+        append_number(out, nth);
+        out.append(" of ");
+        append_number(out, of);
+        break;
+      case Note::kHop:
+      case Note::kRequest:
+        out.append(note == Note::kHop ? " (hop " : " (request ");
+        append_number(out, nth);
+        break;
+      case Note::kRequests:
+        out.append(" (");
+        append_number(out, of);
+        out.append(" requests");
+        break;
+      case Note::kAfterStream:
+        out.append(" (after the stream");
+        break;
+      case Note::kReference:
+        out.append(" (reference for the resume");
+        break;
+    }
+    out.push_back(')');
+  }
+
+  std::string str() const {
+    std::string out;
+    out.reserve(http->method.size() + http->url.size() + 32);
+    append_to(out);
+    return out;
+  }
+};
+
+std::string event_where(const ObservedEvent& e, std::size_t index, const RequestLabel& stream) {
+  std::string out;
+  out.reserve(stream.http->method.size() + stream.http->url.size() + e.decoded.id.size() + 64);
+  out.append("event ");
+  if (e.decoded.id.empty()) {
+    out.push_back('#');
+    append_number(out, index + 1);
+  } else {
+    out.append(e.decoded.id);
+  }
+  out.append(" of ");
+  stream.append_to(out);
+  return out;
 }
 
-// The requests of an observation, each with how records name it.
-struct LabeledGet {
-  const ObservedGet* get;
-  std::string where;
-};
-struct LabeledStream {
-  const ObservedStream* stream;
-  std::string where;
-};
-
-std::vector<LabeledGet> labeled_gets(const StepObservation& o) {
-  std::vector<LabeledGet> out;
+// The GETs of an observation in order, the GET after a stream last: fn(const ObservedGet&,
+// const RequestLabel&).
+template <typename Fn>
+void for_each_get(const StepObservation& o, Fn&& fn) {
   const std::size_t n = o.gets.size();
   for (std::size_t i = 0; i < n; ++i) {
-    std::string where = request_where(o.gets[i].http);
+    RequestLabel label{&o.gets[i].http, RequestLabel::Note::kNone, i + 1, n};
     if (o.kind == Step::Kind::kPoll) {
-      where += " (poll " + std::to_string(i + 1) + " of " + std::to_string(n) + ")";
+      label.note = RequestLabel::Note::kPoll;
     } else if (o.kind == Step::Kind::kChain) {
-      where += " (hop " + std::to_string(i + 1) + ")";
+      label.note = RequestLabel::Note::kHop;
     } else if (n > 1) {
-      where += " (request " + std::to_string(i + 1) + ")";
+      label.note = RequestLabel::Note::kRequest;
     }
-    out.push_back({&o.gets[i], std::move(where)});
+    fn(o.gets[i], label);
   }
-  if (o.final_get) {
-    out.push_back({&*o.final_get, request_where(o.final_get->http) + " (after the stream)"});
-  }
-  return out;
+  if (o.final_get)
+    fn(*o.final_get, RequestLabel{&o.final_get->http, RequestLabel::Note::kAfterStream});
 }
 
-std::vector<LabeledStream> labeled_streams(const StepObservation& o) {
-  std::vector<LabeledStream> out;
-  if (o.stream) out.push_back({&*o.stream, request_where(o.stream->http)});
+// The stream of an observation, then the reference read for a resume: fn(const ObservedStream&,
+// const RequestLabel&).
+template <typename Fn>
+void for_each_stream(const StepObservation& o, Fn&& fn) {
+  if (o.stream) fn(*o.stream, RequestLabel{&o.stream->http});
   if (o.reference_stream) {
-    out.push_back({&*o.reference_stream,
-                   request_where(o.reference_stream->http) + " (reference for the resume)"});
+    fn(*o.reference_stream,
+       RequestLabel{&o.reference_stream->http, RequestLabel::Note::kReference});
   }
-  return out;
 }
 
 // The requests of a resuming stream step before its last one (the union in `stream` carries the
 // last one's HTTP outcome): their headers and error bodies are judged too, so a 503 that was
 // retried still has to be a well-formed 503.
-std::vector<LabeledStream> earlier_attempts(const StepObservation& o) {
-  std::vector<LabeledStream> out;
+template <typename Fn>
+void for_each_earlier_attempt(const StepObservation& o, Fn&& fn) {
   const std::size_t n = o.attempts.size();
   for (std::size_t i = 0; i + 1 < n; ++i) {
-    out.push_back({&o.attempts[i], request_where(o.attempts[i].http) + " (request " +
-                                       std::to_string(i + 1) + " of " + std::to_string(n) + ")"});
+    fn(o.attempts[i], RequestLabel{&o.attempts[i].http, RequestLabel::Note::kRequestOf, i + 1, n});
   }
-  return out;
 }
 
 // A stream whose transfer ended normally: its end says something about the server.
@@ -218,24 +304,25 @@ class ContentTypeCheck final : public CheckBase {
 
  private:
   void judge(Records& out, const HttpObservation& http, std::string_view expected,
-             const std::string& where) const {
+             const RequestLabel& where) const {
     if (http.status == 0) return;  // no response, no header to judge
-    std::string storage;
-    const std::string_view media = media_type_of(http.content_type, storage);
-    record(out, media == expected, std::string(expected) + " (parameters allowed)",
-           http.content_type.empty() ? "no Content-Type header" : quote(http.content_type), where);
+    std::string wanted;
+    wanted.reserve(expected.size() + 21);
+    wanted.append(expected).append(" (parameters allowed)");
+    record(out, media_type_is(http.content_type, expected), std::move(wanted),
+           http.content_type.empty() ? "no Content-Type header" : quote(http.content_type),
+           where.str());
   }
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) {
-      judge(out, g.get->http, "application/json", g.where);
-    }
-    std::vector<LabeledStream> streams = labeled_streams(o);
-    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
-    for (const LabeledStream& s : streams) {
-      judge(out, s.stream->http,
-            is_2xx(s.stream->http.status) ? "text/event-stream" : "application/json", s.where);
-    }
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      judge(out, g.http, "application/json", where);
+    });
+    const auto stream = [&](const ObservedStream& s, const RequestLabel& where) {
+      judge(out, s.http, is_2xx(s.http.status) ? "text/event-stream" : "application/json", where);
+    };
+    for_each_stream(o, stream);
+    for_each_earlier_attempt(o, stream);
   }
 };
 
@@ -248,22 +335,22 @@ class SchemaInteractionCheck final : public CheckBase {
       "the interaction object of its dialect (docs/wire-seed.md, docs/wire-genai.md)";
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) {
-      if (!g.get->decoded) continue;
-      const DecodedInteraction& d = *g.get->decoded;
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      if (!g.decoded) return;
+      const DecodedInteraction& d = *g.decoded;
       record(out, d.ok(), std::string(kExpected),
-             d.ok() ? "no findings" : findings_text(d.findings), g.where);
-    }
-    for (const LabeledStream& s : labeled_streams(o)) {
-      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
-        const ObservedEvent& e = s.stream->events[i];
+             d.ok() ? "no findings" : findings_text(d.findings), where.str());
+    });
+    for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& where) {
+      for (std::size_t i = 0; i < s.events.size(); ++i) {
+        const ObservedEvent& e = s.events[i];
         if (!e.decoded.interaction) continue;
         const DecodedInteraction& d = *e.decoded.interaction;
         record(out, d.ok(), std::string(kExpected) + " (embedded in the terminal event)",
                d.ok() ? "no findings" : findings_text(d.findings, "/interaction"),
-               event_where(e, i, s.where));
+               event_where(e, i, where));
       }
-    }
+    });
   }
 };
 
@@ -278,26 +365,26 @@ class SchemaEventCheck final : public CheckBase {
   // One record per stream when every event is fine, one per bad event otherwise: a long stream
   // must not flood the report with passes.
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledStream& s : labeled_streams(o)) {
-      const auto& events = s.stream->events;
-      if (events.empty()) continue;
+    for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& where) {
+      const auto& events = s.events;
+      if (events.empty()) return;
       std::size_t bad = 0;
       for (std::size_t i = 0; i < events.size(); ++i) {
         const DecodedEvent& d = events[i].decoded;
         if (d.ok()) continue;
         if (++bad <= kMaxEventRecords) {
           record(out, false, std::string(kExpected), findings_text(d.findings),
-                 event_where(events[i], i, s.where));
+                 event_where(events[i], i, where));
         }
       }
       if (bad > kMaxEventRecords) {
         record(out, false, std::string(kExpected),
-               count_of(bad - kMaxEventRecords, "more event") + " with findings", s.where);
+               count_of(bad - kMaxEventRecords, "more event", " with findings"), where.str());
       } else if (bad == 0) {
-        record(out, true, std::string(kExpected),
-               count_of(events.size(), "event") + ", no findings", s.where);
+        record(out, true, std::string(kExpected), count_of(events.size(), "event", ", no findings"),
+               where.str());
       }
-    }
+    });
     // A resuming step drops an event the dialect rejects and reads it again from the server;
     // the server still sent it, which is a finding unless the step is a drill that expects it.
     const bool expected = o.step != nullptr && o.step->expect.breaks &&
@@ -322,7 +409,7 @@ class ErrorBodyCheck final : public CheckBase {
 
  private:
   void judge(Records& out, const HttpObservation& http, const std::optional<DecodedError>& given,
-             const std::string& where) const {
+             const RequestLabel& where) const {
     if (http.status == 0 || is_2xx(http.status)) return;
     const DecodedError e = given ? *given : decode_error_body(http.body, http.status);
     const std::string_view name = google_status_name(http.status);
@@ -332,16 +419,18 @@ class ErrorBodyCheck final : public CheckBase {
     record(out, e.ok(), std::move(expected),
            e.ok() ? "code " + std::to_string(e.code) + ", status " + quote(e.status)
                   : findings_text(e.findings),
-           where);
+           where.str());
   }
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) judge(out, g.get->http, g.get->error, g.where);
-    std::vector<LabeledStream> streams = labeled_streams(o);
-    for (LabeledStream& a : earlier_attempts(o)) streams.push_back(std::move(a));
-    for (const LabeledStream& s : streams) {
-      judge(out, s.stream->http, s.stream->error, s.where);
-    }
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      judge(out, g.http, g.error, where);
+    });
+    const auto stream = [&](const ObservedStream& s, const RequestLabel& where) {
+      judge(out, s.http, s.error, where);
+    };
+    for_each_stream(o, stream);
+    for_each_earlier_attempt(o, stream);
   }
 };
 
@@ -350,25 +439,24 @@ class InputCheck final : public CheckBase {
   InputCheck() : CheckBase(kCheckInput) {}
 
  private:
-  void judge(Records& out, const DecodedInteraction& d, bool asked,
-             const std::string& where) const {
+  void judge(Records& out, const DecodedInteraction& d, bool asked, std::string where) const {
     record(out, d.has_input == asked,
            asked ? "input present (include_input=true)" : "no input (include_input was not true)",
-           d.has_input ? "input present" : "input absent", where);
+           d.has_input ? "input present" : "input absent", std::move(where));
   }
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) {
-      if (g.get->decoded) judge(out, *g.get->decoded, g.get->include_input, g.where);
-    }
-    for (const LabeledStream& s : labeled_streams(o)) {
-      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
-        const ObservedEvent& e = s.stream->events[i];
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      if (g.decoded) judge(out, *g.decoded, g.include_input, where.str());
+    });
+    for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& where) {
+      for (std::size_t i = 0; i < s.events.size(); ++i) {
+        const ObservedEvent& e = s.events[i];
         if (e.decoded.interaction) {
-          judge(out, *e.decoded.interaction, s.stream->include_input, event_where(e, i, s.where));
+          judge(out, *e.decoded.interaction, s.include_input, event_where(e, i, where));
         }
       }
-    }
+    });
   }
 };
 
@@ -377,100 +465,99 @@ class UsageCheck final : public CheckBase {
   UsageCheck() : CheckBase(kCheckUsage) {}
 
  private:
-  void judge(Records& out, const DecodedInteraction& d, const std::string& where) const {
+  // `where` is called only for a record: a state the schema check reports costs no label.
+  template <typename Where>
+  void judge(Records& out, const DecodedInteraction& d, Where&& where) const {
     if (!d.state_valid) return;  // schema.interaction reports the state itself
     const bool terminal = is_terminal(d.value.state);
-    const std::string state = std::string(to_string(d.value.state));
-    record(out, d.has_usage == terminal,
-           terminal ? "usage_metadata present (" + state + " is terminal)"
-                    : "no usage_metadata while " + state,
-           d.has_usage ? "usage_metadata present" : "usage_metadata absent", where);
+    const std::string_view state = to_string(d.value.state);
+    std::string expected;
+    expected.reserve(40 + state.size());
+    if (terminal) {
+      expected.append("usage_metadata present (").append(state).append(" is terminal)");
+    } else {
+      expected.append("no usage_metadata while ").append(state);
+    }
+    record(out, d.has_usage == terminal, std::move(expected),
+           d.has_usage ? "usage_metadata present" : "usage_metadata absent", where());
   }
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) {
-      if (g.get->decoded) judge(out, *g.get->decoded, g.where);
-    }
-    for (const LabeledStream& s : labeled_streams(o)) {
-      for (std::size_t i = 0; i < s.stream->events.size(); ++i) {
-        const ObservedEvent& e = s.stream->events[i];
-        if (e.decoded.interaction) judge(out, *e.decoded.interaction, event_where(e, i, s.where));
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      if (g.decoded) judge(out, *g.decoded, [&] { return where.str(); });
+    });
+    for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& where) {
+      for (std::size_t i = 0; i < s.events.size(); ++i) {
+        const ObservedEvent& e = s.events[i];
+        if (e.decoded.interaction) {
+          judge(out, *e.decoded.interaction, [&] { return event_where(e, i, where); });
+        }
       }
-    }
+    });
   }
 };
 
 // What a step saw in order, for the two ordering checks: states and update times. A point names
-// its request through pointers into Sequences, so long streams cost no string per event unless a
-// record needs one.
+// its request by a label, so long streams cost no string per event unless a record needs one.
 struct Point {
   State state = State::kPending;
   bool has_state = false;
   std::int64_t update_time_ms = 0;
   bool has_update_time = false;
-  const std::string* label = nullptr;    // the GET's where, or the stream's
+  RequestLabel label;                    // the GET's, or the stream's
   const ObservedEvent* event = nullptr;  // set for a stream event
   std::size_t index = 0;                 // of that event in its stream
 };
 
 std::string where_of(const Point& p) {
-  return p.event != nullptr ? event_where(*p.event, p.index, *p.label) : *p.label;
+  return p.event != nullptr ? event_where(*p.event, p.index, p.label) : p.label.str();
 }
 
-Point point_of(const DecodedInteraction& d, const std::string* label) {
+Point point_of(const DecodedInteraction& d, const RequestLabel& label) {
   return {
       d.value.state, d.state_valid, d.value.update_time_ms, d.update_time_valid, label, nullptr, 0};
 }
 
 struct Sequence {
-  std::string where;  // the whole sequence, for a passing record
+  RequestLabel where;  // the whole sequence, for a passing record
   std::vector<Point> points;
 };
 
 // The GETs of one step in order (a chain's hops are different interactions: not one sequence),
-// and each stream's events, the stream continued by the GET made after it. Owns the labels its
-// points refer to, so it is filled in place and never moved.
-struct Sequences {
-  std::vector<LabeledGet> gets;
-  std::vector<LabeledStream> streams;
-  std::string after_stream;
+// and each stream's events, the stream continued by the GET made after it. Only sequences of two
+// points or more: a single observation has nothing to compare with, so a one-GET step costs no
+// allocation here.
+std::vector<Sequence> sequences_of(const StepObservation& o) {
   std::vector<Sequence> list;
-
-  explicit Sequences(const StepObservation& o)
-      : gets(labeled_gets(o)), streams(labeled_streams(o)) {
-    const ObservedGet* final_get = o.final_get ? &*o.final_get : nullptr;
-    if (o.kind != Step::Kind::kChain && !o.gets.empty()) {
-      Sequence seq;
-      seq.where = request_where(o.gets.front().http);
-      if (o.gets.size() > 1) seq.where += " (" + std::to_string(o.gets.size()) + " requests)";
-      for (const LabeledGet& g : gets) {
-        if (g.get != final_get && g.get->decoded) {
-          seq.points.push_back(point_of(*g.get->decoded, &g.where));
-        }
-      }
-      list.push_back(std::move(seq));
-    }
-    if (final_get != nullptr) after_stream = request_where(final_get->http) + " (after the stream)";
-    for (const LabeledStream& s : streams) {
-      Sequence seq;
-      seq.where = s.where;
-      const auto& events = s.stream->events;
-      seq.points.reserve(events.size() + 1);
-      for (std::size_t i = 0; i < events.size(); ++i) {
-        const DecodedEvent& d = events[i].decoded;
-        const bool has_state = d.state_valid && d.kind != EventKind::kTextDelta;
-        seq.points.push_back(
-            {d.state, has_state, d.update_time_ms, d.update_time_valid, &s.where, &events[i], i});
-      }
-      if (o.stream && s.stream == &*o.stream && final_get != nullptr && final_get->decoded) {
-        seq.points.push_back(point_of(*final_get->decoded, &after_stream));
-      }
-      list.push_back(std::move(seq));
-    }
+  const ObservedGet* final_get = o.final_get ? &*o.final_get : nullptr;
+  if (o.kind != Step::Kind::kChain && o.gets.size() >= 2) {
+    Sequence seq;
+    seq.where = {&o.gets.front().http, RequestLabel::Note::kRequests, 0, o.gets.size()};
+    seq.points.reserve(o.gets.size());
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& label) {
+      if (&g != final_get && g.decoded) seq.points.push_back(point_of(*g.decoded, label));
+    });
+    if (seq.points.size() >= 2) list.push_back(std::move(seq));
   }
-  Sequences(const Sequences&) = delete;
-  Sequences& operator=(const Sequences&) = delete;
-};
+  for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& label) {
+    Sequence seq;
+    seq.where = label;
+    const auto& events = s.events;
+    seq.points.reserve(events.size() + 1);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const DecodedEvent& d = events[i].decoded;
+      const bool has_state = d.state_valid && d.kind != EventKind::kTextDelta;
+      seq.points.push_back(
+          {d.state, has_state, d.update_time_ms, d.update_time_valid, label, &events[i], i});
+    }
+    if (o.stream && &s == &*o.stream && final_get != nullptr && final_get->decoded) {
+      seq.points.push_back(point_of(
+          *final_get->decoded, RequestLabel{&final_get->http, RequestLabel::Note::kAfterStream}));
+    }
+    if (seq.points.size() >= 2) list.push_back(std::move(seq));
+  });
+  return list;
+}
 
 class StateForwardCheck final : public CheckBase {
  public:
@@ -482,11 +569,9 @@ class StateForwardCheck final : public CheckBase {
       "changes";
 
   void run(const StepObservation& o, Records& out) const override {
-    const Sequences sequences(o);
-    for (const Sequence& seq : sequences.list) {
+    for (const Sequence& seq : sequences_of(o)) {
       const Point* prev = nullptr;
       std::size_t judged = 0;
-      std::string path;
       bool failed = false;
       for (const Point& p : seq.points) {
         if (!p.has_state) continue;
@@ -503,22 +588,48 @@ class StateForwardCheck final : public CheckBase {
             break;
           }
         }
-        if (prev == nullptr || p.state != prev->state) {
-          if (!path.empty()) path += " -> ";
-          path += to_string(p.state);
-        }
         prev = &p;
       }
       // A single observation has nothing to compare with.
       if (!failed && judged >= 2) {
-        record(out, true, std::string(kExpected),
-               path + " (" + std::to_string(judged) + " observations)", seq.where);
+        record(out, true, std::string(kExpected), path_of(seq, judged), seq.where.str());
       }
     }
   }
+
+  // "RUNNING -> COMPLETED (4 observations)": each state once, in the order first seen.
+  static std::string path_of(const Sequence& seq, std::size_t judged) {
+    std::string path;
+    const Point* prev = nullptr;
+    for (const Point& p : seq.points) {
+      if (!p.has_state) continue;
+      if (prev == nullptr || p.state != prev->state) {
+        if (!path.empty()) path += " -> ";
+        path += to_string(p.state);
+      }
+      prev = &p;
+    }
+    path += " (";
+    append_number(path, judged);
+    path += " observations)";
+    return path;
+  }
 };
 
-std::string time_text(std::int64_t unix_ms) { return quote(format_iso8601_ms(unix_ms)); }
+// A time as records show it: "\"2026-11-18T11:06:40.123Z\"".
+void append_time(std::string& out, std::int64_t unix_ms) {
+  out.push_back('"');
+  append_iso8601_ms(out, unix_ms);
+  out.push_back('"');
+}
+
+std::string time_text(std::string_view before, std::int64_t unix_ms) {
+  std::string out;
+  out.reserve(before.size() + 26);
+  out.append(before);
+  append_time(out, unix_ms);
+  return out;
+}
 
 class UpdateTimeCheck final : public CheckBase {
  public:
@@ -526,16 +637,15 @@ class UpdateTimeCheck final : public CheckBase {
 
  private:
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledGet& g : labeled_gets(o)) {
-      if (!g.get->decoded) continue;
-      const DecodedInteraction& d = *g.get->decoded;
-      if (!d.create_time_valid || !d.update_time_valid) continue;
+    for_each_get(o, [&](const ObservedGet& g, const RequestLabel& where) {
+      if (!g.decoded) return;
+      const DecodedInteraction& d = *g.decoded;
+      if (!d.create_time_valid || !d.update_time_valid) return;
       record(out, d.value.update_time_ms >= d.value.create_time_ms,
-             "update_time not before create_time " + time_text(d.value.create_time_ms),
-             "update_time " + time_text(d.value.update_time_ms), g.where);
-    }
-    const Sequences sequences(o);
-    for (const Sequence& seq : sequences.list) {
+             time_text("update_time not before create_time ", d.value.create_time_ms),
+             time_text("update_time ", d.value.update_time_ms), where.str());
+    });
+    for (const Sequence& seq : sequences_of(o)) {
       const Point* prev = nullptr;
       std::size_t judged = 0;
       bool failed = false;
@@ -543,18 +653,22 @@ class UpdateTimeCheck final : public CheckBase {
         if (!p.has_update_time) continue;
         ++judged;
         if (prev != nullptr && p.update_time_ms < prev->update_time_ms) {
-          record(out, false, "update_time never decreases",
-                 time_text(p.update_time_ms) + " after " + time_text(prev->update_time_ms) +
-                     " at " + where_of(*prev),
-                 where_of(p));
+          std::string actual = time_text("", p.update_time_ms);
+          actual += " after ";
+          append_time(actual, prev->update_time_ms);
+          actual += " at ";
+          actual += where_of(*prev);
+          record(out, false, "update_time never decreases", std::move(actual), where_of(p));
           failed = true;
           break;
         }
         prev = &p;
       }
       if (!failed && judged >= 2) {
-        record(out, true, "update_time never decreases",
-               std::to_string(judged) + " observations in order", seq.where);
+        std::string actual;
+        append_number(actual, judged);
+        actual += " observations in order";
+        record(out, true, "update_time never decreases", std::move(actual), seq.where.str());
       }
     }
   }
@@ -569,29 +683,29 @@ class SseCheck final : public CheckBase {
       "a text/event-stream body the parser accepts, ending on a block boundary";
 
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledStream& s : labeled_streams(o)) {
-      const ObservedStream& st = *s.stream;
-      if (!is_2xx(st.http.status)) continue;
+    for_each_stream(o, [&](const ObservedStream& st, const RequestLabel& label) {
+      if (!is_2xx(st.http.status)) return;
+      std::string where = label.str();
       if (st.sse_error != SseError::kNone) {
         record(out, false, std::string(kExpected),
                "parser stopped: " + std::string(to_string(st.sse_error)) +
                    (st.sse_error_message.empty() ? "" : " (" + st.sse_error_message + ")"),
-               s.where);
+               std::move(where));
       } else if (st.truncated && st.http.error == ErrorClass::kNone) {
         record(out, false, std::string(kExpected),
                "the transfer completed inside an SSE block (a truncated event) after " +
                    count_of(st.events.size(), "event"),
-               s.where);
+               std::move(where));
       } else if (st.http.error != ErrorClass::kNone) {
         record(out, true, std::string(kExpected),
                "no parser error; the transfer ended early (" +
                    std::string(to_string(st.http.error)) + "), so its end is not judged",
-               s.where);
+               std::move(where));
       } else {
         record(out, true, std::string(kExpected),
-               count_of(st.events.size(), "event") + ", clean end", s.where);
+               count_of(st.events.size(), "event", ", clean end"), std::move(where));
       }
-    }
+    });
   }
 };
 
@@ -613,15 +727,23 @@ class EventIdsUniqueCheck final : public CheckBase {
     return true;
   }
 
+  // "1 distinct ids" too: records keep the wording they always had.
+  static std::string distinct_ids(std::size_t n) {
+    std::string out;
+    append_number(out, n);
+    out += " distinct ids";
+    return out;
+  }
+
   void run(const StepObservation& o, Records& out) const override {
-    for (const LabeledStream& s : labeled_streams(o)) {
-      const auto& events = s.stream->events;
-      if (events.empty()) continue;
+    for_each_stream(o, [&](const ObservedStream& s, const RequestLabel& where) {
+      const auto& events = s.events;
+      if (events.empty()) return;
       std::vector<std::string> dups;
       if (ids_increasing(events)) {
-        record(out, true, "no two events of the stream share an id",
-               std::to_string(events.size()) + " distinct ids", s.where);
-        continue;
+        record(out, true, "no two events of the stream share an id", distinct_ids(events.size()),
+               where.str());
+        return;
       }
       std::unordered_map<std::string_view, std::size_t> first;
       first.reserve(events.size());
@@ -635,10 +757,9 @@ class EventIdsUniqueCheck final : public CheckBase {
         }
       }
       record(out, dups.empty(), "no two events of the stream share an id",
-             dups.empty() ? std::to_string(events.size()) + " distinct ids"
-                          : "duplicate " + join_capped(dups),
-             s.where);
-    }
+             dups.empty() ? distinct_ids(events.size()) : "duplicate " + join_capped(dups),
+             where.str());
+    });
   }
 };
 
@@ -657,7 +778,7 @@ class EndsAfterTerminalCheck final : public CheckBase {
   static constexpr std::string_view kExpected = "the stream ends right after its terminal event";
 
   void judge(Records& out, const ObservedStream& st, const ObservedStream* reference,
-             const std::string& where) const {
+             const RequestLabel& where) const {
     if (!completed(st)) return;  // cut or timed out: the end was not the server's choice
     const auto& events = st.events;
     // genai's [DONE] marker is the stream's end, not an event of the log.
@@ -674,7 +795,7 @@ class EndsAfterTerminalCheck final : public CheckBase {
              terminal ? "empty stream, resumed after the terminal event " + *st.last_event_id
                       : "empty stream, but " + *st.last_event_id + " is a " +
                             std::string(to_string(at->decoded.kind)) + " event",
-             where);
+             where.str());
       return;
     }
     const auto terminal = std::find_if(events.begin(), events.end(), [](const ObservedEvent& e) {
@@ -687,7 +808,7 @@ class EndsAfterTerminalCheck final : public CheckBase {
         actual += " (last: " + event_label(events.back(), events.size() - 1) + ", " +
                   std::string(to_string(events.back().decoded.kind)) + ")";
       }
-      record(out, false, std::string(kExpected), std::move(actual), where);
+      record(out, false, std::string(kExpected), std::move(actual), where.str());
       return;
     }
     const auto t = static_cast<std::size_t>(terminal - events.begin());
@@ -696,7 +817,7 @@ class EndsAfterTerminalCheck final : public CheckBase {
       record(out, true, std::string(kExpected),
              "ended after the terminal event " + event_label(*terminal, t) + " (" +
                  std::string(to_string(terminal->decoded.state)) + ")",
-             where);
+             where.str());
       return;
     }
     std::vector<std::string> after;
@@ -714,10 +835,10 @@ class EndsAfterTerminalCheck final : public CheckBase {
   void run(const StepObservation& o, Records& out) const override {
     const ObservedStream* reference = o.reference_stream ? &*o.reference_stream : nullptr;
     // A step that timed out on a never-ending interaction proves nothing about the end.
-    if (o.stream && !o.timed_out) judge(out, *o.stream, reference, request_where(o.stream->http));
+    if (o.stream && !o.timed_out) judge(out, *o.stream, reference, RequestLabel{&o.stream->http});
     if (reference != nullptr) {
       judge(out, *reference, nullptr,
-            request_where(reference->http) + " (reference for the resume)");
+            RequestLabel{&reference->http, RequestLabel::Note::kReference});
     }
   }
 };
@@ -765,7 +886,8 @@ class TextMatchesGetCheck final : public CheckBase {
         streamed[e->decoded.candidate] += e->decoded.text;
       }
     }
-    const std::string where = request_where(o.final_get->http) + " (after the stream)";
+    const std::string where =
+        RequestLabel{&o.final_get->http, RequestLabel::Note::kAfterStream}.str();
     const std::string how = o.stream->last_event_id ? "streamed (reference up to " +
                                                           *o.stream->last_event_id + ", resumed)"
                                                     : "streamed";
@@ -936,7 +1058,6 @@ struct MainRequest {
   const HttpObservation* http = nullptr;
   const ObservedGet* get = nullptr;
   const ObservedStream* stream = nullptr;
-  std::string where;
 };
 
 MainRequest main_request(const StepObservation& o) {
@@ -957,8 +1078,14 @@ MainRequest main_request(const StepObservation& o) {
   }
   if (m.get != nullptr) m.http = &m.get->http;
   if (m.stream != nullptr) m.http = &m.stream->http;
-  if (m.http != nullptr) m.where = request_where(*m.http);
   return m;
+}
+
+// "HTTP 200"
+std::string http_text(int status) {
+  char buf[32] = "HTTP ";
+  const auto end = std::to_chars(buf + 5, buf + sizeof buf, status).ptr;
+  return std::string(buf, end);
 }
 
 std::string no_response(const HttpObservation& http) {
@@ -1078,8 +1205,10 @@ class ExpectationCheck final : public CheckBase {
  private:
   void add(Records& out, std::string_view field, bool passed, std::string expected,
            std::string actual, const std::string& where) const {
-    out.push_back(
-        {"expect." + std::string(field), passed, std::move(expected), std::move(actual), where});
+    std::string check;
+    check.reserve(7 + field.size());
+    check.append("expect.").append(field);
+    out.push_back({std::move(check), passed, std::move(expected), std::move(actual), where});
   }
 
   // What the step's text is, or why there is none.
@@ -1138,15 +1267,16 @@ class ExpectationCheck final : public CheckBase {
     if (o.step == nullptr) return;
     const Expect& x = o.step->expect;
     const MainRequest m = main_request(o);
-    const std::string where = m.where.empty() ? "step " + o.step->pointer : m.where;
-    const std::string none = "no request was made";
+    const std::string where =
+        m.http != nullptr ? request_where(*m.http) : "step " + o.step->pointer;
+    const std::string_view none = "no request was made";
 
     if (x.status) {
-      std::string actual = m.http == nullptr     ? none
+      std::string actual = m.http == nullptr     ? std::string(none)
                            : m.http->status == 0 ? no_response(*m.http)
-                                                 : "HTTP " + std::to_string(m.http->status);
-      add(out, "status", m.http != nullptr && m.http->status == *x.status,
-          "HTTP " + std::to_string(*x.status), std::move(actual), where);
+                                                 : http_text(m.http->status);
+      add(out, "status", m.http != nullptr && m.http->status == *x.status, http_text(*x.status),
+          std::move(actual), where);
     }
     if (x.state) {
       std::string why;
@@ -1233,7 +1363,7 @@ class ExpectationCheck final : public CheckBase {
     if (x.latency_ms_max) {
       const std::string expected = "at most " + std::to_string(*x.latency_ms_max) + " ms";
       if (m.http == nullptr) {
-        add(out, "latency_ms_max", false, expected, none, where);
+        add(out, "latency_ms_max", false, expected, std::string(none), where);
       } else {
         const std::int64_t ns = m.http->end_ns - m.http->start_ns;
         add(out, "latency_ms_max", ns <= *x.latency_ms_max * 1'000'000, expected, ms_text(ns),
@@ -1247,7 +1377,7 @@ class ExpectationCheck final : public CheckBase {
       if (!err && m.http != nullptr && m.http->status != 0 && !is_2xx(m.http->status)) {
         err = decode_error_body(m.http->body, m.http->status);
       }
-      std::string actual = m.http == nullptr     ? none
+      std::string actual = m.http == nullptr     ? std::string(none)
                            : m.http->status == 0 ? no_response(*m.http)
                            : !err ? "no error body (HTTP " + std::to_string(m.http->status) + ")"
                            : err->status.empty()
@@ -1421,6 +1551,6 @@ bool resume_delivered(const ObservedStream& reference, const ObservedStream& res
   return true;
 }
 
-std::string request_where(const HttpObservation& http) { return http.method + " " + http.url; }
+std::string request_where(const HttpObservation& http) { return RequestLabel{&http}.str(); }
 
 }  // namespace ixh

@@ -71,11 +71,8 @@ class GenaiFrameOrderCheck final : public Check {
 
   void evaluate(const StepObservation& o, std::vector<CheckRecord>& out) const override {
     try {
-      if (o.stream) judge(*o.stream, request_where(o.stream->http), out);
-      if (o.reference_stream) {
-        judge(*o.reference_stream,
-              request_where(o.reference_stream->http) + " (reference for the resume)", out);
-      }
+      if (o.stream) judge(*o.stream, "", out);
+      if (o.reference_stream) judge(*o.reference_stream, " (reference for the resume)", out);
     } catch (const std::exception& e) {
       out.push_back({std::string(name()), false, "the check to complete",
                      std::string("internal error: ") + e.what(), o.interaction_id});
@@ -83,12 +80,14 @@ class GenaiFrameOrderCheck final : public Check {
   }
 
  private:
-  void judge(const ObservedStream& s, const std::string& where,
-             std::vector<CheckRecord>& out) const {
+  // `note` follows the request in the record's where.
+  void judge(const ObservedStream& s, std::string_view note, std::vector<CheckRecord>& out) const {
     if (std::none_of(s.events.begin(), s.events.end(),
                      [](const ObservedEvent& e) { return is_genai_frame(e.raw); })) {
       return;
     }
+    std::string where = request_where(s.http);
+    where.append(note);
     const std::vector<std::string> problems =
         genai_frame_order_problems(s.events, s.last_event_id.has_value());
     std::string actual;
@@ -97,7 +96,7 @@ class GenaiFrameOrderCheck final : public Check {
                    "created -> status_update -> (step.start -> step.delta... -> step.stop)+ -> "
                    "completed, step indexes from 0",
                    problems.empty() ? std::to_string(s.events.size()) + " frames in order" : actual,
-                   where});
+                   std::move(where)});
   }
 };
 

@@ -1170,6 +1170,44 @@ TEST(ChecksTest, ExpectWithoutAnyRequestFailsEachClause) {
   }
 }
 
+// ---- where: how records name each request -----------------------------------------------
+
+// The `where` of every record of `check`, in order.
+std::vector<std::string> WheresOf(const StepObservation& o, std::string_view check) {
+  std::vector<std::string> out;
+  for (const CheckRecord& r : Named(RunProtocol(o), check)) out.push_back(r.where);
+  return out;
+}
+
+TEST(ChecksTest, WhereNumbersTheRequestsOfAStepAndNamesTheirSequence) {
+  StepObservation o = GetStep(Get(Snapshot(State::kRunning, 100)));
+  o.gets.push_back(Get(Snapshot(State::kCompleted, 300)));
+  EXPECT_THAT(WheresOf(o, "http.content_type"),
+              ElementsAre(kGetWhere + " (request 1)", kGetWhere + " (request 2)"));
+  EXPECT_THAT(WheresOf(o, "state.forward_only"), ElementsAre(kGetWhere + " (2 requests)"));
+  const Records times = Named(RunProtocol(o), "update_time.monotonic");
+  ASSERT_EQ(times.size(), 3u);
+  EXPECT_EQ(times[2].actual, "2 observations in order");
+  EXPECT_EQ(times[2].where, kGetWhere + " (2 requests)");
+}
+
+TEST(ChecksTest, WhereNamesTheReferenceTheEarlierRequestsAndEventsWithoutId) {
+  StepObservation o = ResumeStep(Frames(Slice(StoryEvents(), 4, 7)), 4);
+  o.reference_stream->events.back().decoded.id.clear();
+  ObservedStream first = StreamOf(Frames(Slice(StoryEvents(), 0, 4)));
+  first.http.status = 503;
+  first.http.content_type = "application/json";
+  o.attempts = {std::move(first), ObservedStream{}};
+  const std::string resumed = kStreamWhere + "&last_event_id=evt_000004";
+  const std::string reference = kStreamWhere + " (reference for the resume)";
+  EXPECT_THAT(WheresOf(o, "http.content_type"),
+              ElementsAre(kGetWhere + " (after the stream)", resumed, reference,
+                          kStreamWhere + " (request 1 of 2)"));
+  EXPECT_THAT(WheresOf(o, "usage.only_when_terminal"),
+              ElementsAre(kGetWhere + " (after the stream)", "event evt_000007 of " + resumed,
+                          "event #7 of " + reference));
+}
+
 // ---- observation helpers ----------------------------------------------------------------
 
 TEST(ObservationTest, ErrorClassNames) {

@@ -20,6 +20,15 @@ TEST(WireTimeTest, FormatsTheYearsOutsideFourDigitsToo) {
   EXPECT_EQ(format_iso8601_ms(-62'167'219'200'001), "-001-12-31T23:59:59.999Z");
 }
 
+TEST(WireTimeTest, AppendsAfterWhatTheStringHolds) {
+  std::string out = "at ";
+  append_iso8601_ms(out, 1'795'000'000'123);
+  EXPECT_EQ(out, "at 2026-11-18T11:06:40.123Z");
+  out += ", ";
+  append_iso8601_ms(out, 253'402'300'800'000);  // the general formatter appends too
+  EXPECT_EQ(out, "at 2026-11-18T11:06:40.123Z, 10000-01-01T00:00:00.000Z");
+}
+
 TEST(WireTimeTest, ParsesWhatItFormats) {
   for (std::int64_t ms : {0LL, 1LL, 999LL, 951'782'400'000LL, 1'795'000'000'123LL, -1LL}) {
     EXPECT_EQ(parse_iso8601_ms(format_iso8601_ms(ms)), ms);
