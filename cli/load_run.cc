@@ -68,6 +68,7 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios,
   options.run_id = make_run_id('l');
   options.target.api_version = cmd.api_version;
   options.engine.stream_buffer_size = cmd.stream_buffer;
+  options.skip_checks = cmd.skip_checks;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
 
   SteadyClock clock;
@@ -109,6 +110,7 @@ int run_load_command(const RunCommand& cmd, std::vector<Scenario> scenarios,
                     {"seed", cmd.seed},
                     {"time_scale", cmd.time_scale},
                     {"stream_buffer", cmd.stream_buffer},
+                    {"skip_checks", cmd.skip_checks},
                     {"run_id", options.run_id},
                     {"load", resolved.recorded}};
   report.load->thresholds = evaluate_thresholds(report, resolved.thresholds);

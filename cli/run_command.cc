@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "core/scenario_loader.h"
 #include "core/wire_time.h"
+#include "harness/check.h"
 #include "harness/runner.h"
 #include "reports/console_writer.h"
 #include "reports/json_writer.h"
@@ -69,6 +70,9 @@ void RunCommand::add_to(CLI::App& app) {
                   "the stream's life: smaller holds more streams in less memory, larger reads a "
                   "fast stream in fewer calls")
       ->capture_default_str();
+  cmd->add_option("--skip-check", skip_checks,
+                  "A protocol check not to apply (repeatable), for a server that cannot keep it "
+                  "by construction, e.g. id.matches_request against a canned-response stub");
   cmd->add_flag("--no-probes", no_probes,
                 "Skip the protocol probes (unknown id, last_event_id without stream)");
   cmd->add_flag("--verbose", verbose, "List passing checks too");
@@ -83,6 +87,13 @@ int RunCommand::run() {
   // libcurl's own bounds for CURLOPT_BUFFERSIZE: outside them it silently clamps.
   if (stream_buffer < 1024 || stream_buffer > 524288) {
     throw UsageError("--stream-buffer must be within 1024..524288 bytes");
+  }
+  for (const std::string& name : skip_checks) {
+    if (!is_protocol_check(name)) {
+      throw UsageError("--skip-check " + name +
+                       ": not a protocol check (docs/checks.md lists them; expect clauses are "
+                       "the scenario's own)");
+    }
   }
   if (api_version.empty() || api_version.find('/') != std::string::npos) {
     throw UsageError("--api-version must be one path segment, e.g. v1beta");
@@ -108,6 +119,7 @@ int RunCommand::run() {
   options.probes = !no_probes;
   options.stream_timeout_ms = stream_timeout_ms;
   options.engine.stream_buffer_size = stream_buffer;
+  options.skip_checks = skip_checks;
   options.seed = static_cast<std::uint64_t>(seed);
   options.target.api_version = api_version;
   if (told) options.target.dialect = std::make_shared<DialectChoice>(*told);
@@ -144,6 +156,7 @@ int RunCommand::run() {
                     {"seed", seed},
                     {"time_scale", time_scale},
                     {"stream_buffer", stream_buffer},
+                    {"skip_checks", skip_checks},
                     {"probes", !no_probes},
                     {"run_id", options.run_id}};
   if (unreachable(report)) {

@@ -26,7 +26,8 @@ struct RunCommand {
   bool verbose = false;
   std::int64_t stream_timeout_ms = 30000;
   long stream_buffer = 4096;  // curl's receive buffer per live stream (EngineOptions)
-  LoadFlags load;             // any of them (or a scenario's load block) makes the run a load run
+  std::vector<std::string> skip_checks;
+  LoadFlags load;  // any of them (or a scenario's load block) makes the run a load run
 
   // Called by main while building the command line.
   void add_to(CLI::App& app);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,5 +26,13 @@ std::vector<std::unique_ptr<Check>> protocol_checks();
 
 // The scenario's `expect` clauses of the observed step.
 std::unique_ptr<Check> expectation_check();
+
+// What a run applies: protocol_checks() except those named in `skip`, then expectation_check().
+// The runners call it once per worker thread before the run starts. `skip` serves servers that
+// cannot keep an invariant by construction, e.g. a canned-response stub that names one
+// interaction in every answer (id.matches_request); the cli accepts only names for which
+// is_protocol_check() holds.
+std::vector<std::unique_ptr<Check>> run_checks(const std::vector<std::string>& skip);
+bool is_protocol_check(std::string_view name);
 
 }  // namespace ixh

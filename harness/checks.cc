@@ -1452,6 +1452,24 @@ std::vector<std::unique_ptr<Check>> protocol_checks() {
 
 std::unique_ptr<Check> expectation_check() { return std::make_unique<ExpectationCheck>(); }
 
+std::vector<std::unique_ptr<Check>> run_checks(const std::vector<std::string>& skip) {
+  std::vector<std::unique_ptr<Check>> kept;
+  for (auto& check : protocol_checks()) {
+    if (std::find(skip.begin(), skip.end(), check->name()) == skip.end()) {
+      kept.push_back(std::move(check));
+    }
+  }
+  kept.push_back(expectation_check());
+  return kept;
+}
+
+bool is_protocol_check(std::string_view name) {
+  for (const auto& check : protocol_checks()) {
+    if (check->name() == name) return true;
+  }
+  return false;
+}
+
 ResumeComparison compare_resume(const ObservedStream& reference, const ObservedStream& resumed) {
   ResumeComparison cmp;
   const auto& ref = reference.events;

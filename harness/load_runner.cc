@@ -72,8 +72,7 @@ WorkerResult run_worker(const std::vector<LoadScenario>& scenarios, const LoadOp
                         std::size_t w, const Clock& clock, const std::atomic<bool>& stop,
                         LiveStats* live) {
   Engine engine(clock, o.engine);
-  auto checks = protocol_checks();
-  checks.push_back(expectation_check());
+  const auto checks = run_checks(o.skip_checks);
   LoadScheduler scheduler(engine, o.target, checks, scenarios, make_plan(o, w), live);
   scheduler.start();
   bool signalled = false;

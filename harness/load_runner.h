@@ -33,6 +33,7 @@ struct LoadOptions {
   std::string run_id;      // instance ids are `template.<run_id>-w<worker>-<iteration>`
   Target target;
   EngineOptions engine;
+  std::vector<std::string> skip_checks;  // protocol checks not applied (run_checks)
 };
 
 // One scenario of the run and its share of the iterations.

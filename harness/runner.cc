@@ -53,11 +53,7 @@ std::vector<Step> probe_steps(const std::string& unknown_id, const std::string& 
 std::size_t run_worker(const std::vector<UserJob*>& jobs, const RunOptions& options,
                        const Clock& clock, const std::atomic<bool>& stop, Metrics& metrics) {
   Engine engine(clock, options.engine);
-  const auto checks = [] {
-    auto list = protocol_checks();
-    list.push_back(expectation_check());
-    return list;
-  }();
+  const auto checks = run_checks(options.skip_checks);
   UserContext ctx{engine, options.target, checks, metrics, options.seed};
   std::vector<std::unique_ptr<VirtualUser>> users;
   std::size_t finished = 0;

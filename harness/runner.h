@@ -23,6 +23,7 @@ struct RunOptions {
   bool probes = true;                      // unknown id and last_event_id-without-stream probes
   std::int64_t stream_timeout_ms = 30000;  // for id runs
   std::uint64_t seed = 1;                  // seeds resume backoff jitter (reproducible runs)
+  std::vector<std::string> skip_checks;    // protocol checks not applied (run_checks)
   EngineOptions engine;
 };
 

@@ -334,6 +334,47 @@ TEST(RunCliTest, StreamBufferIsUsedRecordedAndBounded) {
   }
 }
 
+TEST(RunCliTest, SkipCheckLeavesOutANamedProtocolCheckAndRecordsIt) {
+  TempDir tmp;
+  ASSERT_TRUE(tmp.ok());
+  const std::string file = tmp.write("long.json", LongDeltaScenario());
+  const auto judged = [](const json& report) {
+    std::set<std::string> names;
+    for (const json& s : report.at("scenarios")) {
+      for (const json& step : s.at("steps")) {
+        for (const json& c : step.at("checks")) names.insert(c.at("check").get<std::string>());
+      }
+    }
+    return names;
+  };
+  const std::string plain_path = tmp.file("plain.report");
+  const ProcessResult plain = run_ixh({"run", file, "--no-probes", "--json", plain_path});
+  ASSERT_TRUE(plain.exit_code.has_value());
+  EXPECT_EQ(*plain.exit_code, 0) << plain.out << plain.err;
+  const json plain_report = parse_report(plain_path);
+  EXPECT_TRUE(judged(plain_report).contains("id.matches_request"));
+
+  const std::string skip_path = tmp.file("skip.report");
+  const ProcessResult skip = run_ixh(
+      {"run", file, "--no-probes", "--skip-check", "id.matches_request", "--json", skip_path});
+  ASSERT_TRUE(skip.exit_code.has_value());
+  EXPECT_EQ(*skip.exit_code, 0) << skip.out << skip.err;
+  const json skip_report = parse_report(skip_path);
+  EXPECT_FALSE(judged(skip_report).contains("id.matches_request"));
+  EXPECT_TRUE(judged(skip_report).contains("stream.sse"));
+  EXPECT_EQ(skip_report.at("options").at("skip_checks"), json::array({"id.matches_request"}));
+
+  for (const char* bad : {"expect.status", "no.such_check"}) {
+    SCOPED_TRACE(bad);
+    const ProcessResult r = run_ixh({"run", file, "--skip-check", bad});
+    ASSERT_TRUE(r.exit_code.has_value());
+    EXPECT_EQ(*r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(std::string("--skip-check ") + bad + ": not a protocol check"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 TEST(RunCliTest, UnreachableTargetExitsThree) {
   TempDir tmp;
   ASSERT_TRUE(tmp.ok());

@@ -262,6 +262,28 @@ TEST(ChecksTest, ProtocolChecksHaveTheirStableNames) {
   EXPECT_EQ(expectation_check()->name(), "expect");
 }
 
+TEST(ChecksTest, RunChecksLeaveOutOnlyTheSkippedOnesAndKeepExpect) {
+  std::vector<std::string> all;
+  for (const auto& check : run_checks({})) all.emplace_back(check->name());
+  ASSERT_EQ(all.size(), protocol_checks().size() + 1);
+  EXPECT_EQ(all.back(), "expect");
+
+  std::vector<std::string> kept;
+  for (const auto& check : run_checks({"id.matches_request", "stream.sse"})) {
+    kept.emplace_back(check->name());
+  }
+  std::vector<std::string> expected = all;
+  std::erase(expected, "id.matches_request");
+  std::erase(expected, "stream.sse");
+  EXPECT_EQ(kept, expected);
+
+  EXPECT_TRUE(is_protocol_check("id.matches_request"));
+  EXPECT_TRUE(is_protocol_check("http.content_type"));
+  EXPECT_FALSE(is_protocol_check("expect"));
+  EXPECT_FALSE(is_protocol_check("expect.status"));
+  EXPECT_FALSE(is_protocol_check("id.matches"));
+}
+
 TEST(ChecksTest, ConformingStreamStepPassesEveryCheck) {
   const Records records = RunProtocol(StreamStep(StoryStream(), Get(Snapshot(State::kCompleted))));
   std::set<std::string> judged;
