@@ -180,6 +180,16 @@ class Printer {
     Line("  dialect:     " + OrDash(Escape(r.dialect)));
     Line("  started at:  " + OrDash(Escape(r.started_at)));
     Line("  duration:    " + FormatDuration(r.duration_ms));
+    // A reader of the summary must see that some invariants were not judged at all.
+    if (const auto it = r.options.find("skip_checks"); it != r.options.end() && it->is_array()) {
+      std::string names;
+      for (const auto& name : *it) {
+        if (!name.is_string()) continue;
+        if (!names.empty()) names += ", ";
+        names += Escape(name.get<std::string>());
+      }
+      if (!names.empty()) Line("  not judged:  " + names + " (--skip-check)");
+    }
     if (r.partial) {
       Line();
       Line(Paint("PARTIAL", "1;33") +

@@ -363,6 +363,9 @@ TEST(RunCliTest, SkipCheckLeavesOutANamedProtocolCheckAndRecordsIt) {
   EXPECT_FALSE(judged(skip_report).contains("id.matches_request"));
   EXPECT_TRUE(judged(skip_report).contains("stream.sse"));
   EXPECT_EQ(skip_report.at("options").at("skip_checks"), json::array({"id.matches_request"}));
+  EXPECT_NE(skip.out.find("  not judged:  id.matches_request (--skip-check)\n"), std::string::npos)
+      << skip.out;
+  EXPECT_EQ(plain.out.find("not judged"), std::string::npos) << plain.out;
 
   for (const char* bad : {"expect.status", "no.such_check"}) {
     SCOPED_TRACE(bad);

@@ -47,6 +47,17 @@ TEST(ConsoleWriterTest, MatchesGoldenForEmptyReport) {
   ExpectGolden("reports/console_empty.txt", WriteConsole(RunReport{}));
 }
 
+TEST(ConsoleWriterTest, NamesSkippedChecksUnderTheHeader) {
+  RunReport report = PassingPartialRunReport();
+  EXPECT_THAT(WriteConsole(report), Not(HasSubstr("not judged")));
+  report.options["skip_checks"] = {"id.matches_request", "stream.sse"};
+  EXPECT_THAT(WriteConsole(report), HasSubstr("  duration:    ")) << "header still whole";
+  EXPECT_THAT(WriteConsole(report),
+              HasSubstr("\n  not judged:  id.matches_request, stream.sse (--skip-check)\n"));
+  report.options["skip_checks"] = nlohmann::json::array();
+  EXPECT_THAT(WriteConsole(report), Not(HasSubstr("not judged")));
+}
+
 TEST(ConsoleWriterTest, IsDeterministic) {
   EXPECT_EQ(WriteConsole(SampleRunReport()), WriteConsole(SampleRunReport()));
 }
