@@ -82,6 +82,14 @@ void reset_observation(HttpObservation& h) {
 
 }  // namespace
 
+int curl_select_bits(std::uint32_t epoll_events) {
+  int mask = 0;
+  if (epoll_events & EPOLLIN) mask |= CURL_CSELECT_IN;
+  if (epoll_events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+  if (epoll_events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR | CURL_CSELECT_IN;
+  return mask;
+}
+
 ErrorClass classify_curl_error(CURLcode code) {
   switch (code) {
     case CURLE_OK:
@@ -450,11 +458,7 @@ void Engine::run(const std::function<bool()>& done) {
         unpark(fd);
         continue;
       }
-      int mask = 0;
-      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
-      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
-      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi_.get(), fd, mask, &running);
+      curl_multi_socket_action(multi_.get(), fd, curl_select_bits(events[i].events), &running);
     }
     if (curl_deadline_ns_ >= 0 && clock_.now_ns() >= curl_deadline_ns_) {
       curl_deadline_ns_ = -1;

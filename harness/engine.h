@@ -111,4 +111,13 @@ class Engine final : public Transport {
 // Maps a libcurl result to the error classes of DESIGN.md §8.
 ErrorClass classify_curl_error(CURLcode code);
 
+// The CURL_CSELECT_* bits for curl_multi_socket_action from what epoll reported on a socket.
+// An error or hang-up always comes with CURL_CSELECT_IN: libcurl 7.88 fails a transfer whose
+// bits are CURL_CSELECT_ERR alone with CURLE_SEND_ERROR "select/poll returned error", and epoll
+// can report EPOLLERR alone while the kernel is still processing a peer's RST, so a reset would
+// read as a protocol break now and then. With IN, curl reads the socket and reports the error it
+// finds there (ECONNRESET: a reset; end of file: a cut). Called by Engine::run for every ready
+// socket; pure.
+int curl_select_bits(std::uint32_t epoll_events);
+
 }  // namespace ixh
