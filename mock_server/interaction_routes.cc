@@ -74,6 +74,19 @@ bool is_reference_read(const JournalEntry& e) {
   return false;
 }
 
+// The verification record of a stream request as it begins (StreamHistory). Callers add what
+// only they know: the first event sent, or how a refused request ended.
+StreamAttempt attempt_of(const JournalEntry& e, int status, std::int64_t start_ns) {
+  StreamAttempt a;
+  a.attempt = e.attempt;
+  a.last_event_id = e.last_event_id;
+  a.status = status;
+  a.start_ns = start_ns;
+  a.fault = e.fault.is_null() ? "" : e.fault.value("kind", "");
+  a.reference = is_reference_read(e);
+  return a;
+}
+
 // One open SSE response. Lives in the content provider's closure; touched only by the worker
 // thread that serves it (the releaser runs on that thread too).
 struct StreamState {
@@ -213,15 +226,9 @@ class InteractionHandler {
 
   // A stream request answered without a stream still counts for verification.
   void refuse_stream(Instance& inst, const JournalEntry& entry, int status, std::int64_t start_ns) {
-    StreamAttempt a;
-    a.attempt = entry.attempt;
-    a.last_event_id = entry.last_event_id;
-    a.status = status;
-    a.start_ns = start_ns;
+    StreamAttempt a = attempt_of(entry, status, start_ns);
     a.end_ns = ctx_.real_clock.now_ns();
-    a.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
     a.ended = status == 0 ? "no_response" : "complete";
-    a.reference = is_reference_read(entry);
     inst.history.begin(std::move(a));
   }
 
@@ -243,14 +250,8 @@ class InteractionHandler {
     if (conn != nullptr) conn->set_write_through(true);
     auto st = std::make_shared<StreamState>();
     st->fault = std::move(fault);
-    StreamAttempt attempt;
-    attempt.attempt = entry.attempt;
-    attempt.last_event_id = entry.last_event_id;
-    attempt.status = 200;
+    StreamAttempt attempt = attempt_of(entry, 200, start_ns);
     attempt.first_event = cursor.event;
-    attempt.start_ns = start_ns;
-    attempt.fault = entry.fault.is_null() ? "" : entry.fault.value("kind", "");
-    attempt.reference = is_reference_read(entry);
     st->history_index = inst->history.begin(std::move(attempt));
     st->instance = std::move(inst);
     st->include_input = include_input;
@@ -298,13 +299,9 @@ class InteractionHandler {
   void hand_to_writer(httplib::Response& res, std::shared_ptr<Instance> inst, bool include_input,
                       StreamCursor cursor, JournalEntry entry, std::int64_t start_ns) {
     auto start = std::make_shared<StreamStart>();
-    StreamAttempt attempt;
-    attempt.attempt = entry.attempt;
-    attempt.last_event_id = entry.last_event_id;
-    attempt.status = 200;
+    // Only unfaulted streams come here, so the attempt records no fault.
+    StreamAttempt attempt = attempt_of(entry, 200, start_ns);
     attempt.first_event = cursor.event;
-    attempt.start_ns = start_ns;
-    attempt.reference = is_reference_read(entry);
     start->history_index = inst->history.begin(std::move(attempt));
     start->instance = std::move(inst);
     start->include_input = include_input;

@@ -242,7 +242,7 @@ bool MockServer::start(std::string& error) {
     }
     if (http_) j["keep_alive_idle"] = http_->parked();
     if (writer_) {
-      const StreamWriter::Timeliness t = writer_->timeliness();
+      const StreamTimeliness t = writer_->timeliness();
       j["streams"] = writer_->live();
       j["stream_timeliness"] = {{"live_events", t.live_events},
                                 {"late_over_1ms", t.late_over_1ms},
@@ -281,10 +281,8 @@ bool MockServer::start(std::string& error) {
   return true;
 }
 
-MockServer::StreamTimeliness MockServer::stream_timeliness() const {
-  if (!writer_) return {};
-  const StreamWriter::Timeliness t = writer_->timeliness();
-  return {t.live_events, t.late_over_1ms, t.late_over_20ms, t.max_lateness_ms};
+StreamTimeliness MockServer::stream_timeliness() const {
+  return writer_ ? writer_->timeliness() : StreamTimeliness{};
 }
 
 void MockServer::stop() {

@@ -12,6 +12,7 @@
 #include "mock_server/mock_clock.h"
 #include "mock_server/mock_options.h"
 #include "mock_server/store.h"
+#include "mock_server/stream_timeliness.h"
 
 namespace ixh::mock {
 
@@ -43,12 +44,6 @@ class MockServer {
 
   // How punctually the stream writer has written live events so far (StreamWriter::timeliness);
   // all zero before start(). Any thread while the server runs.
-  struct StreamTimeliness {
-    std::uint64_t live_events = 0;
-    std::uint64_t late_over_1ms = 0;
-    std::uint64_t late_over_20ms = 0;
-    double max_lateness_ms = 0;
-  };
   StreamTimeliness stream_timeliness() const;
 
   Store& store() { return store_; }

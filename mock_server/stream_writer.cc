@@ -101,15 +101,8 @@ void StreamWriter::stop() {
   stopping_.store(true, std::memory_order_release);
   wake();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard lock(inbox_mu_);
-  closed_ = true;
-  // Left only when the loop never ran (start() failed): it drains the inbox itself on exit.
-  for (Incoming& in : inbox_) {
-    live_.fetch_sub(1, std::memory_order_relaxed);
-    finish_records(in.start, 0, 0, "server_stopped");
-    close_connection(in.fd);
-  }
-  inbox_.clear();
+  // Streams are left only when the loop never ran (start() failed): it closes the inbox on exit.
+  close_inbox();
 }
 
 void StreamWriter::wake() {
@@ -191,6 +184,10 @@ void StreamWriter::run() {
   for (auto& s : slots_) {
     if (s) end(*s, "server_stopped");
   }
+  close_inbox();
+}
+
+void StreamWriter::close_inbox() {
   std::lock_guard lock(inbox_mu_);
   closed_ = true;
   for (Incoming& in : inbox_) {
@@ -349,7 +346,7 @@ void StreamWriter::note_lateness(const Live& s, std::size_t from, std::size_t to
   }
 }
 
-StreamWriter::Timeliness StreamWriter::timeliness() const {
+StreamTimeliness StreamWriter::timeliness() const {
   return {live_events_.load(std::memory_order_relaxed), late_1ms_.load(std::memory_order_relaxed),
           late_20ms_.load(std::memory_order_relaxed),
           static_cast<double>(max_late_us_.load(std::memory_order_relaxed)) / 1000.0};

@@ -17,6 +17,7 @@
 #include "mock_server/journal.h"
 #include "mock_server/mock_clock.h"
 #include "mock_server/store.h"
+#include "mock_server/stream_timeliness.h"
 
 namespace ixh::mock {
 
@@ -72,17 +73,8 @@ class StreamWriter {
   // Streams being written now. Any thread.
   std::size_t live() const { return live_.load(std::memory_order_relaxed); }
 
-  // How well the writer keeps the script: live events (those due after their stream began, not
-  // replayed ones) written so far, how many went out more than 1 ms and more than 20 ms after
-  // their scripted time, and the latest one, in timeline milliseconds. Shown by
-  // GET /_mock/health, so a load run can tell a late mock from a slow client. Any thread.
-  struct Timeliness {
-    std::uint64_t live_events = 0;
-    std::uint64_t late_over_1ms = 0;
-    std::uint64_t late_over_20ms = 0;
-    double max_lateness_ms = 0;
-  };
-  Timeliness timeliness() const;
+  // How well the writer has kept the script so far (mock_server/stream_timeliness.h). Any thread.
+  StreamTimeliness timeliness() const;
 
  private:
   struct Live;
@@ -100,6 +92,8 @@ class StreamWriter {
   };
 
   void run();
+  // Refuses further add()s and ends every stream still waiting in the inbox (`server_stopped`).
+  void close_inbox();
   void take_incoming();
   void on_socket(std::uint64_t tag, std::uint32_t events);
   void run_timers();
