@@ -24,7 +24,7 @@ using Records = std::vector<CheckRecord>;
 
 // Record texts end up in every report format: long or hostile values are quoted only in part,
 // and lists stop after a few items.
-constexpr std::size_t kExcerptBytes = 80;
+constexpr std::size_t kExcerptBytes = kQuoteBytes;
 constexpr std::size_t kMaxListed = 8;
 constexpr std::size_t kMaxEventRecords = 10;
 
@@ -37,27 +37,6 @@ std::string_view excerpt_head(std::string_view s, std::size_t max_bytes) {
   std::size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return s.substr(0, cut);
-}
-
-// JSON string syntax shows control characters and line breaks of streamed text unambiguously.
-std::string quote(std::string_view s, std::size_t max_bytes = kExcerptBytes) {
-  const std::string_view head = excerpt_head(s, max_bytes);
-  const std::string_view dots = head.size() < s.size() ? "..." : "";
-  // Printable ASCII without '"' and '\\' is its own JSON text: skip the JSON writer, which every
-  // passing record of a GET (its content type, its times) would otherwise go through.
-  if (std::all_of(head.begin(), head.end(),
-                  [](char c) { return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\'; })) {
-    std::string out;
-    out.reserve(head.size() + dots.size() + 2);
-    out.push_back('"');
-    out.append(head).append(dots).push_back('"');
-    return out;
-  }
-  std::string cut;
-  cut.reserve(head.size() + dots.size());
-  cut.append(head).append(dots);
-  return nlohmann::json(std::move(cut))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string join_capped(const std::vector<std::string>& items, std::string_view sep = ", ") {
@@ -1427,6 +1406,27 @@ class ExpectationCheck final : public CheckBase {
 };
 
 }  // namespace
+
+// JSON string syntax shows control characters and line breaks of streamed text unambiguously.
+std::string quote(std::string_view s, std::size_t max_bytes) {
+  const std::string_view head = excerpt_head(s, max_bytes);
+  const std::string_view dots = head.size() < s.size() ? "..." : "";
+  // Printable ASCII without '"' and '\\' is its own JSON text: skip the JSON writer, which every
+  // passing record of a GET (its content type, its times) would otherwise go through.
+  if (std::all_of(head.begin(), head.end(),
+                  [](char c) { return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\'; })) {
+    std::string out;
+    out.reserve(head.size() + dots.size() + 2);
+    out.push_back('"');
+    out.append(head).append(dots).push_back('"');
+    return out;
+  }
+  std::string cut;
+  cut.reserve(head.size() + dots.size());
+  cut.append(head).append(dots);
+  return nlohmann::json(std::move(cut))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::vector<std::unique_ptr<Check>> protocol_checks() {
   std::vector<std::unique_ptr<Check>> checks;

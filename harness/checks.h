@@ -31,6 +31,12 @@ inline constexpr std::string_view kCheckExpect = "expect";
 // How records name a request in `where`: "GET http://host/v1beta/interactions/x?stream=true".
 std::string request_where(const HttpObservation& http);
 
+// A value from the server as a record shows it: in JSON string syntax (control characters and
+// line breaks unambiguous) and cut at a UTF-8 boundary after max_bytes with "...", since record
+// texts reach every report format. Used by every check.
+inline constexpr std::size_t kQuoteBytes = 80;
+std::string quote(std::string_view s, std::size_t max_bytes = kQuoteBytes);
+
 // A resumed stream judged against a stream of the same interaction read from the start. Used by
 // the stream.resume_suffix check and by the virtual user for the events_lost/duplicated counters.
 struct ResumeComparison {

@@ -13,8 +13,6 @@ namespace {
 // report.
 constexpr std::size_t kMaxListed = 3;
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 class IdMatchesRequestCheck final : public Check {
  public:
   std::string_view name() const override { return kCheckIdMatchesRequest; }
@@ -24,7 +22,7 @@ class IdMatchesRequestCheck final : public Check {
       return;
     }
     try {
-      const std::string expected = "the interaction asked for, " + in_quotes(o.interaction_id);
+      const std::string expected = "the interaction asked for, " + quote(o.interaction_id);
       for (const ObservedGet& g : o.gets) judge_get(g, o.interaction_id, expected, "", out);
       if (o.stream) judge_stream(*o.stream, o.interaction_id, expected, "", out);
       if (o.final_get) {
@@ -45,10 +43,10 @@ class IdMatchesRequestCheck final : public Check {
                  std::string_view suffix, std::vector<CheckRecord>& out) const {
     if (!g.decoded || g.decoded->value.id.empty()) return;
     const std::string& got = g.decoded->value.id;
-    out.push_back({std::string(name()), got == id, expected,
-                   got == id ? "the body's id is " + in_quotes(got)
-                             : "the body is interaction " + in_quotes(got),
-                   request_where(g.http) + std::string(suffix)});
+    out.push_back(
+        {std::string(name()), got == id, expected,
+         got == id ? "the body's id is " + quote(got) : "the body is interaction " + quote(got),
+         request_where(g.http) + std::string(suffix)});
   }
 
   void judge_stream(const ObservedStream& s, const std::string& id, const std::string& expected,
@@ -66,7 +64,7 @@ class IdMatchesRequestCheck final : public Check {
       const std::string& event_id = e.decoded.id.empty() ? e.raw.last_event_id : e.decoded.id;
       listed += "event #" + std::to_string(i + 1) +
                 (event_id.empty() ? std::string() : " (" + event_id + ")") + " " +
-                std::string(what) + " " + in_quotes(got);
+                std::string(what) + " " + quote(got);
     };
     for (std::size_t i = 0; i < s.events.size(); ++i) {
       const ObservedEvent& e = s.events[i];

@@ -851,6 +851,14 @@ TEST(ChecksTest, IdMatchesRequestFailsAGetAnsweredWithAnotherInteraction) {
   EXPECT_THAT(f.where, StartsWith("GET "));
 }
 
+TEST(ChecksTest, IdMatchesRequestQuotesAServersIdAsEveryRecordDoes) {
+  const std::string hostile = "other\n" + std::string(200, 'x');
+  const CheckRecord f =
+      Failure(GetStep(Get(Snapshot(State::kCompleted, 1234, hostile))), "id.matches_request");
+  // JSON string syntax, cut after 80 bytes: no raw line break, no 200-byte value.
+  EXPECT_EQ(f.actual, "the body is interaction \"other\\n" + std::string(74, 'x') + "...\"");
+}
+
 TEST(ChecksTest, IdMatchesRequestFailsAStreamEventOfAnotherInteraction) {
   const std::string bytes = ReplaceNth(Frames(StoryEvents()), "\"interaction_id\":\"story.u1\"",
                                        "\"interaction_id\":\"other.u9\"", 4);
