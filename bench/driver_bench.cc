@@ -452,10 +452,9 @@ int run_streams(const Args& a, Engine& engine) {
   std::size_t done = 0, complete = 0, timed_out = 0, errors = 0;
   std::map<std::string, std::size_t> error_classes;
   std::vector<std::string> first_errors;  // status and curl message of the first few
-  std::vector<double> ttfe_ms, lateness_ms, gap_err_ms, gap_abs_err_ms;
-  // Each sample with its arrival time, to pick out the steady part of the run afterwards.
+  std::vector<double> ttfe_ms, gap_err_ms;
+  // Each sample with its arrival time, to pick out parts of the run afterwards.
   std::vector<std::pair<std::int64_t, double>> timed_lateness, timed_gap_abs_err;
-  std::map<std::int64_t, std::size_t> late_by_100ms;  // events more than 5 ms late, by arrival
   std::int64_t first_terminal_ns = std::numeric_limits<std::int64_t>::max();
   const std::int64_t t0 = engine.clock().now_ns();
   // Engine clock (steady) to Unix time, to compare arrivals with the mock's scripted times.
@@ -500,14 +499,11 @@ int run_streams(const Args& a, Engine& engine) {
             if (ev.decoded.update_time_valid) {
               const double late = static_cast<double>(ev.at_ns + unix_offset_ns) / 1e6 -
                                   static_cast<double>(ev.decoded.update_time_ms);
-              lateness_ms.push_back(late);
               timed_lateness.emplace_back(ev.at_ns, late);
-              if (late > 5) ++late_by_100ms[(ev.at_ns - t0) / 100'000'000];
             }
             if (prev >= 0) {
               const double err = static_cast<double>(ev.at_ns - prev) / 1e6 - a.gap_ms;
               gap_err_ms.push_back(err);
-              gap_abs_err_ms.push_back(std::fabs(err));
               timed_gap_abs_err.emplace_back(ev.at_ns, std::fabs(err));
             }
             prev = ev.at_ns;
@@ -568,10 +564,25 @@ int run_streams(const Args& a, Engine& engine) {
                                              : 0;
   }
   if (a.gap_ms > 0) {
+    // The samples that arrived in [from, to).
+    const auto within = [](const std::vector<std::pair<std::int64_t, double>>& timed,
+                           std::int64_t from, std::int64_t to) {
+      std::vector<double> v;
+      for (const auto& [at, x] : timed) {
+        if (at >= from && at < to) v.push_back(x);
+      }
+      return v;
+    };
+    constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::max();
     out["gap_ms"] = a.gap_ms;
-    out["lateness_ms"] = summary(lateness_ms);
+    out["lateness_ms"] = summary(within(timed_lateness, 0, kAll));
     out["gap_error_ms"] = summary(gap_err_ms);
-    out["gap_abs_error_ms"] = summary(gap_abs_err_ms);
+    out["gap_abs_error_ms"] = summary(within(timed_gap_abs_err, 0, kAll));
+    // Events more than 5 ms late, by the 100 ms of the run they arrived in.
+    std::map<std::int64_t, std::size_t> late_by_100ms;
+    for (const auto& [at, late] : timed_lateness) {
+      if (late > 5) ++late_by_100ms[(at - t0) / 100'000'000];
+    }
     nlohmann::json lb = nlohmann::json::object();
     for (auto [k, v] : late_by_100ms) lb[std::to_string(k)] = v;
     out["late_over_5ms_by_100ms"] = lb;
@@ -579,18 +590,11 @@ int run_streams(const Args& a, Engine& engine) {
     // all streams are open and none is connecting or ending. The whole-run figures above also
     // hold the ramp (all streams connecting at once) and the end (every terminal event, which
     // carries the whole interaction, within the ramp's width).
-    if (all_live_ns >= 0 && first_terminal_ns != std::numeric_limits<std::int64_t>::max()) {
+    if (all_live_ns >= 0 && first_terminal_ns != kAll) {
       const std::int64_t from = t0 + all_live_ns + 100'000'000;
-      const auto steady = [&](const std::vector<std::pair<std::int64_t, double>>& timed) {
-        std::vector<double> v;
-        for (const auto& [at, x] : timed) {
-          if (at >= from && at < first_terminal_ns) v.push_back(x);
-        }
-        return summary(std::move(v));
-      };
       out["steady_seconds"] = static_cast<double>(first_terminal_ns - from) / kNsPerS;
-      out["steady_lateness_ms"] = steady(timed_lateness);
-      out["steady_gap_abs_error_ms"] = steady(timed_gap_abs_err);
+      out["steady_lateness_ms"] = summary(within(timed_lateness, from, first_terminal_ns));
+      out["steady_gap_abs_error_ms"] = summary(within(timed_gap_abs_err, from, first_terminal_ns));
     }
   }
   std::printf("%s\n", out.dump().c_str());
