@@ -133,7 +133,9 @@ int MockCommand::run() {
   if (const auto t = server.stream_timeliness(); t.live_events > 0) {
     std::cerr << "ixh mock: " << t.live_events << " live stream event(s) written, "
               << t.late_over_1ms << " more than 1 ms after their scripted time, "
-              << t.late_over_20ms << " more than 20 ms; latest " << t.max_lateness_ms << " ms\n";
+              << t.late_over_20ms << " more than 20 ms; latest " << t.max_lateness_ms
+              << " ms; lateness p50 <= " << t.p50_ms << " ms, p99 <= " << t.p99_ms
+              << " ms, p99.9 <= " << t.p999_ms << " ms\n";
   }
   server.stop();
   if (!verify) return kExitOk;

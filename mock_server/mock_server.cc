@@ -247,7 +247,10 @@ bool MockServer::start(std::string& error) {
       j["stream_timeliness"] = {{"live_events", t.live_events},
                                 {"late_over_1ms", t.late_over_1ms},
                                 {"late_over_20ms", t.late_over_20ms},
-                                {"max_lateness_ms", t.max_lateness_ms}};
+                                {"max_lateness_ms", t.max_lateness_ms},
+                                {"p50_ms", t.p50_ms},
+                                {"p99_ms", t.p99_ms},
+                                {"p999_ms", t.p999_ms}};
     }
     return j;
   });

@@ -326,30 +326,27 @@ void StreamWriter::service(Live& s) {
 void StreamWriter::note_lateness(const Live& s, std::size_t from, std::size_t to) {
   const Instance& inst = *s.start.instance;
   const std::int64_t now_us = clock_.now_us();
-  std::uint64_t live = 0, over_1 = 0, over_20 = 0;
-  std::int64_t max_late = 0;
+  std::lock_guard lock(timeliness_mu_);
   for (std::size_t i = from; i < to; ++i) {
     const std::int64_t due_us = inst.created_us + inst.compiled->events[i].at_ms * 1000;
     if (due_us <= s.begun_us) continue;  // a replay, not a live event
     const std::int64_t late = now_us - due_us;
-    ++live;
-    over_1 += late > 1000 ? 1 : 0;
-    over_20 += late > 20000 ? 1 : 0;
-    max_late = std::max(max_late, late);
-  }
-  if (live == 0) return;
-  live_events_.fetch_add(live, std::memory_order_relaxed);
-  if (over_1) late_1ms_.fetch_add(over_1, std::memory_order_relaxed);
-  if (over_20) late_20ms_.fetch_add(over_20, std::memory_order_relaxed);
-  if (max_late > max_late_us_.load(std::memory_order_relaxed)) {
-    max_late_us_.store(max_late, std::memory_order_relaxed);  // only this thread writes it
+    lateness_.record(late);
+    late_1ms_ += late > 1000 ? 1 : 0;
+    late_20ms_ += late > 20000 ? 1 : 0;
+    max_late_us_ = std::max(max_late_us_, late);
   }
 }
 
 StreamTimeliness StreamWriter::timeliness() const {
-  return {live_events_.load(std::memory_order_relaxed), late_1ms_.load(std::memory_order_relaxed),
-          late_20ms_.load(std::memory_order_relaxed),
-          static_cast<double>(max_late_us_.load(std::memory_order_relaxed)) / 1000.0};
+  std::lock_guard lock(timeliness_mu_);
+  return {lateness_.total(),
+          late_1ms_,
+          late_20ms_,
+          static_cast<double>(max_late_us_) / 1000.0,
+          lateness_.upper_ms_at(50),
+          lateness_.upper_ms_at(99),
+          lateness_.upper_ms_at(99.9)};
 }
 
 void StreamWriter::heartbeat(Live& s) {

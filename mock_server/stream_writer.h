@@ -124,10 +124,12 @@ class StreamWriter {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> live_{0};
-  std::atomic<std::uint64_t> live_events_{0};
-  std::atomic<std::uint64_t> late_1ms_{0};
-  std::atomic<std::uint64_t> late_20ms_{0};
-  std::atomic<std::int64_t> max_late_us_{0};
+  // The writer records once per batch of events; timeliness() reads from any thread.
+  mutable std::mutex timeliness_mu_;
+  LatenessTally lateness_;
+  std::uint64_t late_1ms_ = 0;
+  std::uint64_t late_20ms_ = 0;
+  std::int64_t max_late_us_ = 0;
 
   std::mutex inbox_mu_;
   std::vector<Incoming> inbox_;

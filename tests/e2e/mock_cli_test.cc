@@ -146,6 +146,34 @@ TEST(MockCliTest, ServesAndExitsZeroOnSigterm) { serve_then_stop(SIGTERM, true);
 
 TEST(MockCliTest, ServesAndExitsZeroOnSigint) { serve_then_stop(SIGINT, false); }
 
+TEST(MockCliTest, ShutdownLineReportsHowLateLiveEventsWereWritten) {
+  ScenarioDir dir;
+  Child mock({"mock", dir.path(), "--listen", "127.0.0.1:0", "--clock", "manual"});
+  const int port = start_mock(mock);
+  ASSERT_GT(port, 0);
+  // PENDING and RUNNING are due when the stream begins (replayed, not live); the texts at 10 and
+  // 20 ms and COMPLETED at 30 ms become due while it is open and go out when the clock reaches
+  // 100 ms: 90, 80 and 70 ms late.
+  SseClient s(port, "/v1beta/interactions/hello.late?stream=true");
+  ASSERT_TRUE(s.wait_events(2));
+  ASSERT_EQ(http_post(port, "/_mock/clock/advance?ms=100").status, 200);
+  ASSERT_TRUE(s.wait_end());
+  EXPECT_EQ(s.events().size(), 5u);
+  const json t = http_get(port, "/_mock/health").json().at("server").at("stream_timeliness");
+  EXPECT_EQ(t.value("live_events", 0), 3) << t.dump();
+  EXPECT_DOUBLE_EQ(t.value("p99_ms", 0.0), 90.1) << t.dump();
+  mock.signal(SIGTERM);
+  const std::optional<int> code = mock.wait_exit(milliseconds(8000));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << mock.err();
+  EXPECT_NE(
+      mock.err().find("ixh mock: 3 live stream event(s) written, 3 more than 1 ms after their "
+                      "scripted time, 3 more than 20 ms; latest 90 ms; lateness p50 <= 80.1 "
+                      "ms, p99 <= 90.1 ms, p99.9 <= 90.1 ms\n"),
+      std::string::npos)
+      << mock.err();
+}
+
 TEST(MockCliTest, ExitsPromptlyOnSigtermWithIdleKeepAliveClient) {
   ScenarioDir dir;
   Child mock({"mock", dir.path(), "--listen", "127.0.0.1:0"});

@@ -329,6 +329,14 @@ TEST(StreamWriterTest, ManualClockAloneMovesWriterStreams) {
   // Five events became due after the stream began (the first was there already).
   const json t = srv.health().at("server").at("stream_timeliness");
   EXPECT_EQ(t.value("live_events", 0), 5) << t.dump();
+  // On the manual clock each event is written at the advanced time: 150 and 50 ms after their
+  // scripted times at 250, then 200, 100 and 0 ms at 500. Percentiles are bucket upper bounds.
+  EXPECT_EQ(t.value("late_over_1ms", 0), 4) << t.dump();
+  EXPECT_EQ(t.value("late_over_20ms", 0), 4) << t.dump();
+  EXPECT_DOUBLE_EQ(t.value("max_lateness_ms", 0.0), 200.0) << t.dump();
+  EXPECT_DOUBLE_EQ(t.value("p50_ms", 0.0), 110.0) << t.dump();
+  EXPECT_DOUBLE_EQ(t.value("p99_ms", 0.0), 210.0) << t.dump();
+  EXPECT_DOUBLE_EQ(t.value("p999_ms", 0.0), 210.0) << t.dump();
 }
 
 TEST(StreamWriterTest, QuietWriterStreamGetsHeartbeats) {
