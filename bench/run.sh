@@ -200,11 +200,12 @@ wait_port "$nginx_port"
 nginx_url="http://127.0.0.1:$nginx_port"
 
 # --- mock ----------------------------------------------------------------------------------------
-start_mock() {
-  local port
+start_mock() {  # log-name mock-args...
+  local port log=$1
+  shift
   port=$(free_port)
   "${server[@]}" "$bin/ixh" mock bench/scenarios/bench.json --listen "127.0.0.1:$port" \
-    --max-connections $((mock_streams + 1000)) "$@" >"$out/mock.log" 2>&1 &
+    --max-connections $((mock_streams + 1000)) "$@" >"$out/mock_$log.log" 2>&1 &
   mock_pid=$!
   wait_port "$port"
   mock_url="http://127.0.0.1:$port"
@@ -290,9 +291,12 @@ fi
 
 if want 4; then
   echo "== 4. mock: JSON GETs vs nginx 'return 200' (wrk, $conns connections)"
-  start_mock
+  start_mock get
   run_wrk wrk_mock_get "$mock_url/v1beta/interactions/get.w" "$conns"; settle
   run_wrk wrk_nginx_get "$nginx_url/v1beta/interactions/bench.get" "$conns"; settle
+  stop_mock
+  # A mock of its own, so its shutdown line counts only these streams' events.
+  start_mock streams
   echo "== 4. mock: $mock_streams concurrent 10-second streams, 100 ms gaps"
   run_driver mock_streams streams --base "$mock_url" --id live --count "$mock_streams" \
     --hold 60 --gap-ms 100 --buffer 4096 --server-pid "$mock_pid"
@@ -301,7 +305,7 @@ fi
 
 if want 5; then
   echo "== 5. timing fidelity: $fidelity_streams streams with 10 ms gaps"
-  start_mock
+  start_mock fidelity
   run_driver fidelity streams --base "$mock_url" --id fine --count "$fidelity_streams" \
     --hold 60 --gap-ms 10 --buffer 4096 --server-pid "$mock_pid"
   stop_mock
