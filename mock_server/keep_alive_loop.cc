@@ -1,7 +1,6 @@
 #include "mock_server/keep_alive_loop.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,20 +26,13 @@ KeepAliveLoop::KeepAliveLoop(std::chrono::milliseconds idle_timeout, Ready ready
                              ToWorker to_worker)
     : idle_timeout_(idle_timeout), ready_(std::move(ready)), to_worker_(std::move(to_worker)) {}
 
-KeepAliveLoop::~KeepAliveLoop() {
-  stop();
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+KeepAliveLoop::~KeepAliveLoop() { stop(); }
 
 bool KeepAliveLoop::start(std::string& error) {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = wake_fd_;
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
-    error = std::string("keep-alive loop: ") + std::strerror(errno);
+  int err = 0;
+  epoll_ = WakeableEpoll::open(err);
+  if (err != 0) {
+    error = std::string("keep-alive loop: ") + std::strerror(err);
     return false;
   }
   thread_ = std::thread([this] { run(); });
@@ -49,10 +41,7 @@ bool KeepAliveLoop::start(std::string& error) {
 
 void KeepAliveLoop::stop() {
   stopping_.store(true, std::memory_order_release);
-  if (wake_fd_ >= 0) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
-  }
+  epoll_.wake();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(inbox_mu_);
   closed_ = true;
@@ -63,8 +52,7 @@ bool KeepAliveLoop::park(std::unique_ptr<ServedConnection>& conn) {
   std::lock_guard lock(inbox_mu_);
   if (closed_ || stopping_.load(std::memory_order_acquire)) return false;
   inbox_.push_back(std::move(conn));
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  epoll_.wake();
   return true;
 }
 
@@ -73,12 +61,11 @@ void KeepAliveLoop::run() {
   epoll_event events[kMaxEvents];
   std::int64_t next_sweep = now_ns() + std::int64_t{kSweepMs} * 1'000'000;
   while (!stopping_.load(std::memory_order_acquire)) {
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, kSweepMs);
+    const int n = ::epoll_wait(epoll_.fd(), events, kMaxEvents, kSweepMs);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd == wake_fd_) {
-        std::uint64_t count = 0;
-        [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
+      if (WakeableEpoll::is_wake(events[i])) {
+        epoll_.drain();
         take_inbox();
       } else {
         on_event(events[i].data.fd, events[i].events);
@@ -93,7 +80,7 @@ void KeepAliveLoop::run() {
   std::lock_guard lock(inbox_mu_);
   closed_ = true;
   inbox_.clear();
-  for (auto& [fd, p] : conns_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  for (auto& [fd, p] : conns_) ::epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, fd, nullptr);
   conns_.clear();  // closes them
   parked_.store(0, std::memory_order_relaxed);
 }
@@ -110,7 +97,7 @@ void KeepAliveLoop::take_inbox() {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) continue;  // conn closes here
+    if (::epoll_ctl(epoll_.fd(), EPOLL_CTL_ADD, fd, &ev) != 0) continue;  // conn closes here
     conns_[fd] = Parked{std::move(conn), deadline};
     parked_.fetch_add(1, std::memory_order_relaxed);
     // Bytes may have arrived before the registration; level-triggered epoll reports them.
@@ -118,7 +105,7 @@ void KeepAliveLoop::take_inbox() {
 }
 
 void KeepAliveLoop::drop(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, fd, nullptr);
   if (conns_.erase(fd) > 0) parked_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -138,7 +125,7 @@ void KeepAliveLoop::on_event(int fd, std::uint32_t events) {
       drop(fd);
       return;
     case Verdict::kToWorker: {
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      ::epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, fd, nullptr);
       std::unique_ptr<ServedConnection> conn = std::move(p.conn);
       conns_.erase(it);
       parked_.fetch_sub(1, std::memory_order_relaxed);
@@ -146,7 +133,7 @@ void KeepAliveLoop::on_event(int fd, std::uint32_t events) {
       return;
     }
     case Verdict::kHandOver: {
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      ::epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, fd, nullptr);
       std::unique_ptr<ServedConnection> conn = std::move(p.conn);
       conns_.erase(it);
       parked_.fetch_sub(1, std::memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mock_server/served_connection.h"
+#include "mock_server/wakeable_epoll.h"
 
 namespace ixh::mock {
 
@@ -65,8 +66,7 @@ class KeepAliveLoop {
   const std::chrono::milliseconds idle_timeout_;
   const Ready ready_;
   const ToWorker to_worker_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  WakeableEpoll epoll_;  // opened by start()
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> parked_{0};

@@ -1,7 +1,6 @@
 #include "mock_server/stream_writer.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,7 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 
 #include "core/interaction.h"
 #include "core/sse_writer.h"
@@ -19,7 +17,6 @@
 namespace ixh::mock {
 namespace {
 
-constexpr std::uint64_t kWakeTag = std::numeric_limits<std::uint64_t>::max();
 constexpr int kMaxEvents = 256;
 constexpr unsigned long kTimerSlackNs = 100'000;
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
@@ -73,24 +70,13 @@ StreamWriter::StreamWriter(MockClock& clock, const Clock& real_clock, Journal& j
                            Options options)
     : clock_(clock), real_clock_(real_clock), journal_(journal), options_(options) {}
 
-StreamWriter::~StreamWriter() {
-  stop();
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+StreamWriter::~StreamWriter() { stop(); }
 
 bool StreamWriter::start(std::string& error) {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
-    error = std::string("stream writer: ") + std::strerror(errno);
-    return false;
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kWakeTag;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
-    error = std::string("stream writer: ") + std::strerror(errno);
+  int err = 0;
+  epoll_ = WakeableEpoll::open(err);
+  if (err != 0) {
+    error = std::string("stream writer: ") + std::strerror(err);
     return false;
   }
   thread_ = std::thread([this] { run(); });
@@ -105,12 +91,7 @@ void StreamWriter::stop() {
   close_inbox();
 }
 
-void StreamWriter::wake() {
-  if (wake_fd_ < 0) return;
-  const std::uint64_t one = 1;
-  // A full counter already means "wake up"; nothing else can fail here.
-  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
-}
+void StreamWriter::wake() { epoll_.wake(); }
 
 void StreamWriter::add(int fd, std::string head, StreamStart start) {
   {
@@ -157,7 +138,7 @@ void StreamWriter::run() {
         ts.tv_sec = static_cast<time_t>(wait / 1'000'000'000);
         ts.tv_nsec = static_cast<long>(wait % 1'000'000'000);
       }
-      n = ::epoll_pwait2(epoll_fd_, events, kMaxEvents, wait >= 0 ? &ts : nullptr, nullptr);
+      n = ::epoll_pwait2(epoll_.fd(), events, kMaxEvents, wait >= 0 ? &ts : nullptr, nullptr);
       if (n < 0 && errno == ENOSYS) {
         pwait2 = false;
         continue;
@@ -167,13 +148,12 @@ void StreamWriter::run() {
           wait < 0
               ? -1
               : static_cast<int>(std::min<std::int64_t>((wait + 999'999) / 1'000'000, 1 << 30));
-      n = ::epoll_wait(epoll_fd_, events, kMaxEvents, ms);
+      n = ::epoll_wait(epoll_.fd(), events, kMaxEvents, ms);
     }
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
-      if (events[i].data.u64 == kWakeTag) {
-        std::uint64_t count = 0;
-        [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
+      if (WakeableEpoll::is_wake(events[i])) {
+        epoll_.drain();
         take_incoming();
       } else {
         on_socket(events[i].data.u64, events[i].events);
@@ -238,7 +218,7 @@ void StreamWriter::take_incoming() {
     epoll_event ev{};
     ev.events = EPOLLRDHUP;
     ev.data.u64 = tag_of(slot, slot_gen_[slot]);
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, s.fd, &ev) != 0) {
+    if (::epoll_ctl(epoll_.fd(), EPOLL_CTL_ADD, s.fd, &ev) != 0) {
       end(s, "write_failed");
       continue;
     }
@@ -383,7 +363,7 @@ void StreamWriter::send_batch(Live& s, std::string_view wire, std::uint64_t even
   epoll_event ev{};
   ev.events = EPOLLOUT | EPOLLRDHUP;
   ev.data.u64 = tag_of(s.slot, slot_gen_[s.slot]);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
+  ::epoll_ctl(epoll_.fd(), EPOLL_CTL_MOD, s.fd, &ev);
   schedule(s);
 }
 
@@ -406,7 +386,7 @@ void StreamWriter::on_writable(Live& s) {
   epoll_event ev{};
   ev.events = EPOLLRDHUP;
   ev.data.u64 = tag_of(s.slot, slot_gen_[s.slot]);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
+  ::epoll_ctl(epoll_.fd(), EPOLL_CTL_MOD, s.fd, &ev);
   const bool terminal = s.out_terminal;
   commit(s);
   if (!terminal) service(s);
@@ -445,7 +425,7 @@ void StreamWriter::schedule(Live& s) {
 
 void StreamWriter::end(Live& s, const char* ended) {
   finish_records(s.start, s.events_sent, s.bytes_sent, ended);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, s.fd, nullptr);
+  ::epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, s.fd, nullptr);
   close_connection(s.fd);
   const std::uint32_t slot = s.slot;
   ++slot_gen_[slot];

@@ -18,6 +18,7 @@
 #include "mock_server/mock_clock.h"
 #include "mock_server/store.h"
 #include "mock_server/stream_timeliness.h"
+#include "mock_server/wakeable_epoll.h"
 
 namespace ixh::mock {
 
@@ -119,8 +120,7 @@ class StreamWriter {
   const Clock& real_clock_;
   Journal& journal_;
   const Options options_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  WakeableEpoll epoll_;  // opened by start()
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> live_{0};
