@@ -232,21 +232,44 @@ TransferId Engine::start(const TransferSpec& spec, TransferHandler* handler) {
   }
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<std::int64_t>(0, spec.timeout_ms)));
-  // A finished stream's connection would otherwise be cached and pin a server worker idle.
+  // A finished stream's connection would otherwise be cached and pin a server worker idle. And
+  // as it is never reused, a stream need not look for a cached connection either: libcurl scans
+  // every connection it holds to the host for one, so thousands of streams opened together
+  // would cost time quadratic in their number.
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, spec.stream ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, spec.stream ? 1L : 0L);
   // libcurl allocates the receive buffer per transfer, at this size: a pooled handle that ran a
   // GET may run a stream next.
   const long buffer = spec.stream ? options_.stream_buffer_size : options_.buffer_size;
   if (t->buffer_size != buffer && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) == CURLE_OK) {
     t->buffer_size = buffer;
   }
-  if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
+  if (admit_queue_.empty() && admitted_this_turn_ < kAdmitPerTurn) {
+    admit(t);
+  } else {
+    admit_queue_.push_back(id);
+  }
+  return id;
+}
+
+void Engine::admit(Transfer* t) {
+  ++admitted_this_turn_;
+  if (curl_multi_add_handle(multi_.get(), t->easy.get()) != CURLM_OK) {
     // Completed from the loop, never from inside start() (the Transport contract).
-    schedule(t->http.start_ns, [this, id] {
+    schedule(t->http.start_ns, [this, id = t->id] {
       if (Transfer* failed = find(id)) finish(failed, CURLE_FAILED_INIT);
     });
   }
-  return id;
+}
+
+void Engine::admit_queued() {
+  admitted_this_turn_ = 0;
+  while (!admit_queue_.empty() && admitted_this_turn_ < kAdmitPerTurn) {
+    const TransferId id = admit_queue_.front();
+    admit_queue_.pop_front();
+    // A transfer cancelled while it waited is gone (find() fails) and was never added.
+    if (Transfer* t = find(id)) admit(t);
+  }
 }
 
 void Engine::cancel(TransferId id) {
@@ -433,6 +456,7 @@ int Engine::next_wait_ms() const {
   if (!timer_queue_.empty() && (deadline < 0 || timer_queue_.top().at_ns < deadline)) {
     deadline = timer_queue_.top().at_ns;
   }
+  if (!admit_queue_.empty()) return 0;
   if (deadline < 0) return 1000;
   const std::int64_t wait_ns = deadline - clock_.now_ns();
   if (wait_ns <= 0) return 0;
@@ -444,6 +468,7 @@ void Engine::run(const std::function<bool()>& done) {
   int running = 0;
   while (!done()) {
     if (active_ == 0 && timer_fns_.empty()) return;
+    admit_queued();
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, next_wait_ms());
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;

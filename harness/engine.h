@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -52,6 +53,10 @@ class Engine final : public Transport {
   void wake();
 
   std::size_t active_transfers() const { return active_; }
+  // Of those, the ones started but not yet handed to curl (see admit()).
+  std::size_t waiting_transfers() const { return admit_queue_.size(); }
+  // How many started transfers one loop turn hands to curl at most.
+  static constexpr int kAdmitPerTurn = 64;
   // Sockets opened for connections so far: with keep-alive, far fewer than transfers.
   std::uint64_t connections_opened() const { return connections_opened_; }
 
@@ -79,6 +84,14 @@ class Engine final : public Transport {
   Transfer* acquire();
   void release(Transfer* t);
   Transfer* find(TransferId id) const;
+  // Hands a started transfer to curl. A loop turn hands over at most kAdmitPerTurn; start()
+  // queues the rest and run() admits them turn by turn (admit_queued, at the top of a turn).
+  // curl runs every newly added handle in its next timeout action, so thousands started at
+  // once (a ramp, a burst of arrivals) would connect in one long call while the live transfers'
+  // data waited unread, and be measured late by the driver itself. Their latency still counts
+  // from their start, so the wait is measured, not hidden.
+  void admit(Transfer* t);
+  void admit_queued();
 
   const Clock& clock_;
   const EngineOptions options_;
@@ -97,6 +110,8 @@ class Engine final : public Transport {
   std::vector<std::uint32_t> free_slots_;
   std::size_t active_ = 0;
   std::uint64_t connections_opened_ = 0;
+  std::deque<TransferId> admit_queue_;  // started, not yet handed to curl (oldest first)
+  int admitted_this_turn_ = 0;
   // epoll registration per socket number: the events registered (0: none), and whether curl has
   // stopped watching it (see on_socket).
   struct FdState {

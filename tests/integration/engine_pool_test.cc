@@ -208,5 +208,62 @@ TEST_F(EnginePoolTest, CancellingALiveStreamCompletesItOnceAndFreesItsTransfer) 
   EXPECT_EQ(engine.active_transfers(), 0u);
 }
 
+// Counts one transfer's outcome.
+struct Outcome final : TransferHandler {
+  std::optional<HttpObservation> done;
+  bool on_body(std::string_view, std::int64_t) override { return true; }
+  void on_complete(const HttpObservation& http) override { done = http; }
+};
+
+TEST_F(EnginePoolTest, TransfersStartedTogetherAreHandedToCurlATurnAtATime) {
+  Engine engine(mock_.clock(), EngineOptions{});
+  const std::size_t n = 3 * Engine::kAdmitPerTurn + 7;
+  std::vector<Outcome> outcomes(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    TransferSpec spec;
+    spec.url =
+        interaction_url(target_, "completed.turn" + std::to_string(i), false, false, std::nullopt);
+    spec.headers = request_headers(false, std::nullopt);
+    engine.start(spec, &outcomes[i]);
+  }
+  // The first turn's worth went to curl at once; the rest wait, in order, and still count as
+  // active, so run() keeps going until they are done.
+  EXPECT_EQ(engine.active_transfers(), n);
+  EXPECT_EQ(engine.waiting_transfers(), n - static_cast<std::size_t>(Engine::kAdmitPerTurn));
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return engine.active_transfers() == 0; }));
+  EXPECT_EQ(engine.waiting_transfers(), 0u);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(outcomes[i].done.has_value()) << i;
+    EXPECT_EQ(outcomes[i].done->status, 200) << i << " " << outcomes[i].done->curl_error;
+    EXPECT_NE(outcomes[i].done->url.find("completed.turn" + std::to_string(i)), std::string::npos);
+  }
+}
+
+TEST_F(EnginePoolTest, ACancelledWaitingTransferCompletesOnceAndNeverReachesTheServer) {
+  Engine engine(mock_.clock(), EngineOptions{});
+  const std::size_t n = static_cast<std::size_t>(Engine::kAdmitPerTurn) + 2;
+  std::vector<Outcome> outcomes(n);
+  std::vector<TransferId> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    TransferSpec spec;
+    spec.url =
+        interaction_url(target_, "completed.wait" + std::to_string(i), false, false, std::nullopt);
+    spec.headers = request_headers(false, std::nullopt);
+    ids.push_back(engine.start(spec, &outcomes[i]));
+  }
+  ASSERT_EQ(engine.waiting_transfers(), 2u);
+  engine.cancel(ids[n - 2]);
+  ASSERT_TRUE(outcomes[n - 2].done.has_value());
+  EXPECT_EQ(outcomes[n - 2].done->error, ErrorClass::kCancelled);
+  ASSERT_TRUE(test::RunEngineUntil(engine, [&] { return engine.active_transfers() == 0; }));
+  EXPECT_EQ(outcomes[n - 1].done->status, 200) << outcomes[n - 1].done->curl_error;
+  // The mock's instance list shows every id a request touched: all but the cancelled one.
+  const nlohmann::json instances = http_test::http_get(mock_.port(), "/_mock/instances").json();
+  const std::string dump = instances.dump();
+  EXPECT_EQ(dump.find("completed.wait" + std::to_string(n - 2) + "\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("completed.wait" + std::to_string(n - 1) + "\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("completed.wait0\""), std::string::npos) << dump;
+}
+
 }  // namespace
 }  // namespace ixh
