@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -14,6 +13,7 @@
 #include "core/error_body.h"
 #include "core/wire_time.h"
 #include "harness/check.h"
+#include "harness/check_base.h"
 #include "harness/genai_frame_order.h"
 #include "harness/id_check.h"
 
@@ -244,38 +244,6 @@ void for_each_earlier_attempt(const StepObservation& o, Fn&& fn) {
 bool completed(const ObservedStream& s) {
   return is_2xx(s.http.status) && s.http.error == ErrorClass::kNone;
 }
-
-// Every check derives from this, so a bug in one cannot throw into the virtual user's loop.
-class CheckBase : public Check {
- public:
-  explicit CheckBase(std::string_view check_name) : name_(check_name) {}
-  std::string_view name() const final { return name_; }
-
-  void evaluate(const StepObservation& observation, Records& out) const final {
-    try {
-      run(observation, out);
-    } catch (const std::exception& e) {
-      try {
-        out.push_back({std::string(name_), false, "the check to complete",
-                       std::string("internal error: ") + e.what(), observation.interaction_id});
-      } catch (...) {
-        // Out of memory while reporting: nothing sensible is left to do.
-      }
-    }
-  }
-
- protected:
-  virtual void run(const StepObservation& observation, Records& out) const = 0;
-
-  void record(Records& out, bool passed, std::string expected, std::string actual,
-              std::string where) const {
-    out.push_back(
-        {std::string(name_), passed, std::move(expected), std::move(actual), std::move(where)});
-  }
-
- private:
-  std::string_view name_;
-};
 
 class ContentTypeCheck final : public CheckBase {
  public:
