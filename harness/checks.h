@@ -50,9 +50,10 @@ struct ResumeComparison {
   // False when the reference has no event with the resumed stream's last_event_id: nothing can
   // be aligned then, so every resumed event counts as mismatched and none as lost.
   bool resume_point_found = true;
+  // The ids as the server sent them; the texts below quote them (see quote()).
   std::vector<std::string> lost_ids;
-  std::vector<std::string> duplicates;  // e.g. "evt_000003 (at or before the resume point ...)"
-  std::vector<std::string> mismatches;  // e.g. "evt_000005: text \"ab\", reference \"abc\""
+  std::vector<std::string> duplicates;  // e.g. "\"evt_000003\" (at or before the resume point ...)"
+  std::vector<std::string> mismatches;  // e.g. "\"evt_000005\": text \"ab\", reference \"abc\""
   bool ok() const { return lost == 0 && duplicated == 0 && mismatched == 0 && resume_point_found; }
 };
 

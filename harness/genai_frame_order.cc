@@ -103,7 +103,7 @@ std::vector<std::string> genai_frame_order_problems(const EventLog& events, bool
   std::vector<std::string> problems;
   const auto add = [&](std::size_t i, const std::string& what) {
     if (problems.size() < max) {
-      problems.push_back(events[i].raw.type + " #" + std::to_string(i + 1) + " " + what);
+      problems.push_back(quote(events[i].raw.type) + " #" + std::to_string(i + 1) + " " + what);
     }
   };
   // Plain integers, -1 for "none" or "unknown": GCC 12 at -O2 misreads std::optional here

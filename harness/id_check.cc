@@ -57,7 +57,7 @@ class IdMatchesRequestCheck final : public CheckBase {
       if (!listed.empty()) listed += "; ";
       const std::string& event_id = e.decoded.id.empty() ? e.raw.last_event_id : e.decoded.id;
       listed += "event #" + std::to_string(i + 1) +
-                (event_id.empty() ? std::string() : " (" + event_id + ")") + " " +
+                (event_id.empty() ? std::string() : " (" + quote(event_id) + ")") + " " +
                 std::string(what) + " " + quote(got);
     };
     for (std::size_t i = 0; i < s.events.size(); ++i) {
