@@ -84,6 +84,7 @@ std::string findings_text(const std::vector<DecodeFinding>& findings,
   for (const DecodeFinding& f : findings) {
     DecodeFinding shown = f;
     if (!pointer_prefix.empty()) shown.pointer = std::string(pointer_prefix) + f.pointer;
+    shown.pointer = shown_pointer(shown.pointer);
     parts.push_back(format_finding(shown));
   }
   return join_capped(parts, "; ");
@@ -1408,6 +1409,13 @@ std::string quote(std::string_view s, std::size_t max_bytes) {
   cut.append(head).append(dots);
   return nlohmann::json(std::move(cut))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string shown_pointer(std::string_view pointer) {
+  const bool plain =
+      pointer.size() <= kQuoteBytes &&
+      std::all_of(pointer.begin(), pointer.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+  return plain ? std::string(pointer) : quote(pointer);
 }
 
 std::vector<std::unique_ptr<Check>> protocol_checks() {

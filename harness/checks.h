@@ -37,6 +37,12 @@ std::string request_where(const HttpObservation& http);
 inline constexpr std::size_t kQuoteBytes = 80;
 std::string quote(std::string_view s, std::size_t max_bytes = kQuoteBytes);
 
+// A JSON pointer into a server's document (a finding's) as a record shows it: as is when it is
+// printable ASCII of at most kQuoteBytes, as every pointer the dialects define is, else quote()d:
+// an unknown field's name is the server's and may hold anything. Used by the checks and by the
+// stream session for a break's detail.
+std::string shown_pointer(std::string_view pointer);
+
 // A resumed stream judged against a stream of the same interaction read from the start. Used by
 // the stream.resume_suffix check and by the virtual user for the events_lost/duplicated counters.
 struct ResumeComparison {

@@ -1357,6 +1357,20 @@ TEST(ChecksTest, AHostileInteractionIdInAChainReachesRecordsQuotedAndCut) {
   EXPECT_EQ(chain[0].actual, "\"c\" -> " + shown + " (root; 2 interactions)");
 }
 
+TEST(ChecksTest, AHostileFieldNameReachesFindingsQuotedAndCut) {
+  const std::string name = "x\n" + std::string(200, 'y');
+  const Records records =
+      RunAll(GetStep(GetMutated(Snapshot(State::kCompleted), [&](Json& j) { j[name] = 1; })));
+  ExpectQuotedAndBounded(records);
+  const CheckRecord* schema = FailedRecord(records, "schema.interaction");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_THAT(schema->actual,
+              StartsWith("\"/x\\n" + std::string(77, 'y') + "...\": unknown field (expected "));
+  // A pointer the dialect defines stays as it is.
+  EXPECT_EQ(shown_pointer("/candidates/0/output/text"), "/candidates/0/output/text");
+  EXPECT_EQ(shown_pointer(""), "");
+}
+
 // ---- observation helpers ----------------------------------------------------------------
 
 TEST(ObservationTest, ErrorClassNames) {

@@ -510,6 +510,24 @@ TEST_F(ResumeLoopTest, AnEventTheDialectRejectsIsABreakAndStaysOutOfTheUnion) {
   EXPECT_THAT(o.breaks[0].detail, HasSubstr("an event the dialect rejects"));
 }
 
+TEST_F(ResumeLoopTest, ABreaksDetailQuotesTheFieldNameARejectedEventCarries) {
+  Step& step = AddStream();
+  step.expect.breaks = std::vector<std::string>{"sse_parse"};
+  std::string bad = Frames(3, 3);
+  const std::size_t data = bad.find("data: {");
+  ASSERT_NE(data, std::string::npos);
+  bad.insert(data + 7, "\"x\\n" + std::string(200, 'y') + "\":1,");
+  transport_.script(StreamUrl(), Whole(Frames(1, 2) + bad + Frames(3, 6)));
+  transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
+  ScriptProof();
+  RunToEnd();
+  const StepObservation& o = observed_[0];
+  ASSERT_EQ(o.breaks.size(), 1u);
+  EXPECT_EQ(o.breaks[0].detail.find('\n'), std::string::npos) << o.breaks[0].detail;
+  EXPECT_THAT(o.breaks[0].detail,
+              HasSubstr("an event the dialect rejects: \"/x\\n" + std::string(77, 'y') + "...\""));
+}
+
 TEST_F(ResumeLoopTest, ARejectedEventTheStepDidNotExpectFailsSchemaEvent) {
   AddStream();  // no expect.breaks: a conformance step that happens to resume
   transport_.script(
