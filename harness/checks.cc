@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -14,6 +13,7 @@
 #include "core/error_body.h"
 #include "core/wire_time.h"
 #include "harness/check.h"
+#include "harness/check_base.h"
 #include "harness/genai_frame_order.h"
 #include "harness/id_check.h"
 
@@ -51,6 +51,14 @@ std::string join_capped(const std::vector<std::string>& items, std::string_view 
   return out;
 }
 
+// Server values (ids) as a list of record texts shows them.
+std::vector<std::string> quoted(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  out.reserve(values.size());
+  for (const std::string& v : values) out.push_back(quote(v));
+  return out;
+}
+
 void append_number(std::string& out, std::size_t n) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
@@ -76,6 +84,7 @@ std::string findings_text(const std::vector<DecodeFinding>& findings,
   for (const DecodeFinding& f : findings) {
     DecodeFinding shown = f;
     if (!pointer_prefix.empty()) shown.pointer = std::string(pointer_prefix) + f.pointer;
+    shown.pointer = shown_pointer(shown.pointer);
     parts.push_back(format_finding(shown));
   }
   return join_capped(parts, "; ");
@@ -119,8 +128,9 @@ bool media_type_is(std::string_view content_type, std::string_view expected) {
          });
 }
 
+// An event as records name it: its id, quoted (it is the server's), or its position.
 std::string event_label(const ObservedEvent& e, std::size_t index) {
-  return e.decoded.id.empty() ? "#" + std::to_string(index + 1) : e.decoded.id;
+  return e.decoded.id.empty() ? "#" + std::to_string(index + 1) : quote(e.decoded.id);
 }
 
 // How records name a request ("GET http://host/v1beta/interactions/x (poll 2 of 3)"). The text
@@ -185,13 +195,13 @@ struct RequestLabel {
 
 std::string event_where(const ObservedEvent& e, std::size_t index, const RequestLabel& stream) {
   std::string out;
-  out.reserve(stream.http->method.size() + stream.http->url.size() + e.decoded.id.size() + 64);
+  out.reserve(stream.http->method.size() + stream.http->url.size() + kQuoteBytes + 64);
   out.append("event ");
   if (e.decoded.id.empty()) {
     out.push_back('#');
     append_number(out, index + 1);
   } else {
-    out.append(e.decoded.id);
+    out.append(quote(e.decoded.id));
   }
   out.append(" of ");
   stream.append_to(out);
@@ -244,38 +254,6 @@ void for_each_earlier_attempt(const StepObservation& o, Fn&& fn) {
 bool completed(const ObservedStream& s) {
   return is_2xx(s.http.status) && s.http.error == ErrorClass::kNone;
 }
-
-// Every check derives from this, so a bug in one cannot throw into the virtual user's loop.
-class CheckBase : public Check {
- public:
-  explicit CheckBase(std::string_view check_name) : name_(check_name) {}
-  std::string_view name() const final { return name_; }
-
-  void evaluate(const StepObservation& observation, Records& out) const final {
-    try {
-      run(observation, out);
-    } catch (const std::exception& e) {
-      try {
-        out.push_back({std::string(name_), false, "the check to complete",
-                       std::string("internal error: ") + e.what(), observation.interaction_id});
-      } catch (...) {
-        // Out of memory while reporting: nothing sensible is left to do.
-      }
-    }
-  }
-
- protected:
-  virtual void run(const StepObservation& observation, Records& out) const = 0;
-
-  void record(Records& out, bool passed, std::string expected, std::string actual,
-              std::string where) const {
-    out.push_back(
-        {std::string(name_), passed, std::move(expected), std::move(actual), std::move(where)});
-  }
-
- private:
-  std::string_view name_;
-};
 
 class ContentTypeCheck final : public CheckBase {
  public:
@@ -731,7 +709,7 @@ class EventIdsUniqueCheck final : public CheckBase {
         if (id.empty()) continue;  // schema.event reports the missing id
         const auto [it, fresh] = first.emplace(id, i);
         if (!fresh) {
-          dups.push_back(id + " (events " + std::to_string(it->second + 1) + " and " +
+          dups.push_back(quote(id) + " (events " + std::to_string(it->second + 1) + " and " +
                          std::to_string(i + 1) + ")");
         }
       }
@@ -771,8 +749,8 @@ class EndsAfterTerminalCheck final : public CheckBase {
       if (at == nullptr) return;  // stream.resume_suffix reports the unknown resume point
       const bool terminal = at->decoded.kind == EventKind::kTerminal;
       record(out, terminal, std::string(kExpected),
-             terminal ? "empty stream, resumed after the terminal event " + *st.last_event_id
-                      : "empty stream, but " + *st.last_event_id + " is a " +
+             terminal ? "empty stream, resumed after the terminal event " + quote(*st.last_event_id)
+                      : "empty stream, but " + quote(*st.last_event_id) + " is a " +
                             std::string(to_string(at->decoded.kind)) + " event",
              where.str());
       return;
@@ -867,9 +845,10 @@ class TextMatchesGetCheck final : public CheckBase {
     }
     const std::string where =
         RequestLabel{&o.final_get->http, RequestLabel::Note::kAfterStream}.str();
-    const std::string how = o.stream->last_event_id ? "streamed (reference up to " +
-                                                          *o.stream->last_event_id + ", resumed)"
-                                                    : "streamed";
+    const std::string how =
+        o.stream->last_event_id
+            ? "streamed (reference up to " + quote(*o.stream->last_event_id) + ", resumed)"
+            : "streamed";
     const auto& texts = get.value.candidates;
     for (std::size_t c = 0; c < texts.size(); ++c) {
       const auto it = streamed.find(static_cast<int>(c));
@@ -913,7 +892,7 @@ class ResumeSuffixCheck final : public CheckBase {
     const std::string where = request_where(resumed.http);
     const ResumeComparison cmp = compare_resume(reference, resumed);
     if (!cmp.resume_point_found) {
-      record(out, false, "the reference stream has an event " + after,
+      record(out, false, "the reference stream has an event " + quote(after),
              "it has no such event; " + std::to_string(resumed.events.size()) +
                  " resumed events cannot be aligned",
              where);
@@ -926,14 +905,14 @@ class ResumeSuffixCheck final : public CheckBase {
       past = past || e.decoded.id == after;
     }
     std::string expected =
-        "the " + count_of(suffix, "reference event") + " strictly after " + after;
+        "the " + count_of(suffix, "reference event") + " strictly after " + quote(after);
     if (cmp.ok()) {
       record(out, true, std::move(expected), "the same " + count_of(suffix, "event"), where);
       return;
     }
     std::vector<std::string> parts;
     if (cmp.lost > 0) {
-      parts.push_back(std::to_string(cmp.lost) + " lost: " + join_capped(cmp.lost_ids));
+      parts.push_back(std::to_string(cmp.lost) + " lost: " + join_capped(quoted(cmp.lost_ids)));
     }
     if (cmp.duplicated > 0) {
       parts.push_back(std::to_string(cmp.duplicated) +
@@ -997,7 +976,7 @@ class ChainCheck final : public CheckBase {
         continue;
       }
       const std::string& id = d->value.id;
-      path += (path.empty() ? "" : " -> ") + id;
+      path += (path.empty() ? "" : " -> ") + quote(id);
       if (const auto [it, fresh] = seen.emplace(id, k); !fresh) {
         problems.push_back("cycle: hop " + std::to_string(k + 1) + " repeats " + quote(id) +
                            " of hop " + std::to_string(it->second + 1));
@@ -1098,7 +1077,7 @@ std::string breaks_text(const std::vector<StreamBreak>& breaks) {
   for (const StreamBreak& b : breaks) {
     if (out.size() > 1) out += ", ";
     out += std::string(to_string(b.kind)) + " (attempt " + std::to_string(b.attempt);
-    if (!b.after_event_id.empty()) out += ", after " + b.after_event_id;
+    if (!b.after_event_id.empty()) out += ", after " + quote(b.after_event_id);
     if (b.curl_code != 0) {
       out += ": curl " + std::to_string(b.curl_code);
       if (!b.detail.empty()) out += " " + b.detail;
@@ -1124,7 +1103,7 @@ class ResumeUnionCheck final : public CheckBase {
                               breaks_text(o.breaks) + ")";
     const std::string expected =
         "the union of the requests is the whole event log after " +
-        (o.stream->last_event_id ? *o.stream->last_event_id : std::string("the start")) +
+        (o.stream->last_event_id ? quote(*o.stream->last_event_id) : std::string("the start")) +
         ": no gap, no duplicate";
     if (!o.recovered) {
       // A drill that expects no recovery says so with expect.recovered: false.
@@ -1153,9 +1132,13 @@ class ResumeUnionCheck final : public CheckBase {
       return;
     }
     std::string actual;
-    if (!cmp.resume_point_found) actual = "the reference has no event " + *o.stream->last_event_id;
+    if (!cmp.resume_point_found) {
+      actual = "the reference has no event " + quote(*o.stream->last_event_id);
+    }
     auto part = [&actual](const std::string& p) { actual += (actual.empty() ? "" : "; ") + p; };
-    if (cmp.lost > 0) part(std::to_string(cmp.lost) + " lost: " + join_capped(cmp.lost_ids));
+    if (cmp.lost > 0) {
+      part(std::to_string(cmp.lost) + " lost: " + join_capped(quoted(cmp.lost_ids)));
+    }
     if (cmp.duplicated > 0) {
       part(std::to_string(cmp.duplicated) + " duplicated: " + join_capped(cmp.duplicates));
     }
@@ -1428,6 +1411,13 @@ std::string quote(std::string_view s, std::size_t max_bytes) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string shown_pointer(std::string_view pointer) {
+  const bool plain =
+      pointer.size() <= kQuoteBytes &&
+      std::all_of(pointer.begin(), pointer.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+  return plain ? std::string(pointer) : quote(pointer);
+}
+
 std::vector<std::unique_ptr<Check>> protocol_checks() {
   std::vector<std::unique_ptr<Check>> checks;
   checks.push_back(std::make_unique<ContentTypeCheck>());
@@ -1482,13 +1472,13 @@ ResumeComparison compare_resume(const ObservedStream& reference, const ObservedS
       cmp.resume_point_found = false;
       cmp.mismatched = resumed.events.size();
       for (const ObservedEvent& e : resumed.events) {
-        cmp.mismatches.push_back(e.decoded.id + ": cannot be aligned");
+        cmp.mismatches.push_back(quote(e.decoded.id) + ": cannot be aligned");
       }
       return cmp;
     }
     start = static_cast<std::size_t>(at - ref.begin()) + 1;
   }
-  const std::string resume_point = resumed.last_event_id ? *resumed.last_event_id : "";
+  const std::string resume_point = resumed.last_event_id ? quote(*resumed.last_event_id) : "";
   std::unordered_map<std::string_view, std::size_t> index;
   for (std::size_t i = 0; i < ref.size(); ++i) index.emplace(ref[i].decoded.id, i);
   std::vector<bool> received(ref.size(), false);
@@ -1498,25 +1488,28 @@ ResumeComparison compare_resume(const ObservedStream& reference, const ObservedS
     const DecodedEvent& d = e.decoded;
     if (!seen.insert(d.id).second) {
       ++cmp.duplicated;
-      cmp.duplicates.push_back(d.id + " (sent twice)");
+      cmp.duplicates.push_back(quote(d.id) + " (sent twice)");
       continue;
     }
     const auto it = index.find(d.id);
     if (it == index.end()) {
       ++cmp.mismatched;
-      cmp.mismatches.push_back(d.id + ": not in the reference stream");
+      cmp.mismatches.push_back(quote(d.id) + ": not in the reference stream");
       continue;
     }
     const std::size_t i = it->second;
     if (i < start) {
       ++cmp.duplicated;
-      cmp.duplicates.push_back(d.id + " (at or before the resume point " + resume_point + ")");
+      cmp.duplicates.push_back(quote(d.id) + " (at or before the resume point " + resume_point +
+                               ")");
       continue;
     }
     received[i] = true;
     const DecodedEvent& r = ref[i].decoded;
     std::vector<std::string> diffs;
-    if (last && i < *last) diffs.push_back("out of order (after " + ref[*last].decoded.id + ")");
+    if (last && i < *last) {
+      diffs.push_back("out of order (after " + quote(ref[*last].decoded.id) + ")");
+    }
     if (!last || i > *last) last = i;
     if (d.kind != r.kind) {
       diffs.push_back("kind " + std::string(to_string(d.kind)) + ", reference " +
@@ -1534,7 +1527,7 @@ ResumeComparison compare_resume(const ObservedStream& reference, const ObservedS
     }
     if (!diffs.empty()) {
       ++cmp.mismatched;
-      std::string text = d.id + ":";
+      std::string text = quote(d.id) + ":";
       for (const std::string& part : diffs) text += " " + part + ";";
       text.pop_back();
       cmp.mismatches.push_back(std::move(text));

@@ -37,6 +37,12 @@ std::string request_where(const HttpObservation& http);
 inline constexpr std::size_t kQuoteBytes = 80;
 std::string quote(std::string_view s, std::size_t max_bytes = kQuoteBytes);
 
+// A JSON pointer into a server's document (a finding's) as a record shows it: as is when it is
+// printable ASCII of at most kQuoteBytes, as every pointer the dialects define is, else quote()d:
+// an unknown field's name is the server's and may hold anything. Used by the checks and by the
+// stream session for a break's detail.
+std::string shown_pointer(std::string_view pointer);
+
 // A resumed stream judged against a stream of the same interaction read from the start. Used by
 // the stream.resume_suffix check and by the virtual user for the events_lost/duplicated counters.
 struct ResumeComparison {
@@ -50,9 +56,10 @@ struct ResumeComparison {
   // False when the reference has no event with the resumed stream's last_event_id: nothing can
   // be aligned then, so every resumed event counts as mismatched and none as lost.
   bool resume_point_found = true;
+  // The ids as the server sent them; the texts below quote them (see quote()).
   std::vector<std::string> lost_ids;
-  std::vector<std::string> duplicates;  // e.g. "evt_000003 (at or before the resume point ...)"
-  std::vector<std::string> mismatches;  // e.g. "evt_000005: text \"ab\", reference \"abc\""
+  std::vector<std::string> duplicates;  // e.g. "\"evt_000003\" (at or before the resume point ...)"
+  std::vector<std::string> mismatches;  // e.g. "\"evt_000005\": text \"ab\", reference \"abc\""
   bool ok() const { return lost == 0 && duplicated == 0 && mismatched == 0 && resume_point_found; }
 };
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/json_scanner.h"
+#include "harness/check_base.h"
 #include "harness/checks.h"
 
 namespace ixh {
@@ -65,21 +66,16 @@ std::optional<std::int64_t> index_of(const SseEvent& e) {
   return it->get<std::int64_t>();
 }
 
-class GenaiFrameOrderCheck final : public Check {
+class GenaiFrameOrderCheck final : public CheckBase {
  public:
-  std::string_view name() const override { return kCheckGenaiFrameOrder; }
-
-  void evaluate(const StepObservation& o, std::vector<CheckRecord>& out) const override {
-    try {
-      if (o.stream) judge(*o.stream, "", out);
-      if (o.reference_stream) judge(*o.reference_stream, " (reference for the resume)", out);
-    } catch (const std::exception& e) {
-      out.push_back({std::string(name()), false, "the check to complete",
-                     std::string("internal error: ") + e.what(), o.interaction_id});
-    }
-  }
+  GenaiFrameOrderCheck() : CheckBase(kCheckGenaiFrameOrder) {}
 
  private:
+  void run(const StepObservation& o, std::vector<CheckRecord>& out) const override {
+    if (o.stream) judge(*o.stream, "", out);
+    if (o.reference_stream) judge(*o.reference_stream, " (reference for the resume)", out);
+  }
+
   // `note` follows the request in the record's where.
   void judge(const ObservedStream& s, std::string_view note, std::vector<CheckRecord>& out) const {
     if (std::none_of(s.events.begin(), s.events.end(),
@@ -92,11 +88,11 @@ class GenaiFrameOrderCheck final : public Check {
         genai_frame_order_problems(s.events, s.last_event_id.has_value());
     std::string actual;
     for (const std::string& p : problems) actual += (actual.empty() ? "" : "; ") + p;
-    out.push_back({std::string(name()), problems.empty(),
-                   "created -> status_update -> (step.start -> step.delta... -> step.stop)+ -> "
-                   "completed, step indexes from 0",
-                   problems.empty() ? std::to_string(s.events.size()) + " frames in order" : actual,
-                   std::move(where)});
+    record(out, problems.empty(),
+           "created -> status_update -> (step.start -> step.delta... -> step.stop)+ -> "
+           "completed, step indexes from 0",
+           problems.empty() ? std::to_string(s.events.size()) + " frames in order" : actual,
+           std::move(where));
   }
 };
 
@@ -107,7 +103,7 @@ std::vector<std::string> genai_frame_order_problems(const EventLog& events, bool
   std::vector<std::string> problems;
   const auto add = [&](std::size_t i, const std::string& what) {
     if (problems.size() < max) {
-      problems.push_back(events[i].raw.type + " #" + std::to_string(i + 1) + " " + what);
+      problems.push_back(quote(events[i].raw.type) + " #" + std::to_string(i + 1) + " " + what);
     }
   };
   // Plain integers, -1 for "none" or "unknown": GCC 12 at -O2 misreads std::optional here

@@ -17,9 +17,10 @@ namespace ixh {
 inline constexpr std::string_view kCheckGenaiFrameOrder = "stream.genai_frame_order";
 std::unique_ptr<Check> genai_frame_order_check();
 
-// The order problems of one stream's events, at most `max` of them ("step.delta #5 (index 1)
-// outside an open step"). `resumed`: the stream started after last_event_id, so it may begin
-// inside a step and without interaction.created. Used by the check and its tests.
+// The order problems of one stream's events, at most `max` of them ("\"step.delta\" #5 outside
+// an open step": the frame's type as the server sent it, quoted). `resumed`: the stream started
+// after last_event_id, so it may begin inside a step and without interaction.created. Used by the
+// check and its tests.
 std::vector<std::string> genai_frame_order_problems(const EventLog& events, bool resumed,
                                                     std::size_t max = 8);
 

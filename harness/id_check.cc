@@ -1,9 +1,9 @@
 #include "harness/id_check.h"
 
-#include <exception>
 #include <string>
 #include <vector>
 
+#include "harness/check_base.h"
 #include "harness/checks.h"
 
 namespace ixh {
@@ -13,40 +13,34 @@ namespace {
 // report.
 constexpr std::size_t kMaxListed = 3;
 
-class IdMatchesRequestCheck final : public Check {
+class IdMatchesRequestCheck final : public CheckBase {
  public:
-  std::string_view name() const override { return kCheckIdMatchesRequest; }
+  IdMatchesRequestCheck() : CheckBase(kCheckIdMatchesRequest) {}
 
-  void evaluate(const StepObservation& o, std::vector<CheckRecord>& out) const override {
+ private:
+  void run(const StepObservation& o, std::vector<CheckRecord>& out) const override {
     if (o.interaction_id.empty() || o.kind == Step::Kind::kChain || o.kind == Step::Kind::kWait) {
       return;
     }
-    try {
-      const std::string expected = "the interaction asked for, " + quote(o.interaction_id);
-      for (const ObservedGet& g : o.gets) judge_get(g, o.interaction_id, expected, "", out);
-      if (o.stream) judge_stream(*o.stream, o.interaction_id, expected, "", out);
-      if (o.final_get) {
-        judge_get(*o.final_get, o.interaction_id, expected, " (after the stream)", out);
-      }
-      if (o.reference_stream) {
-        judge_stream(*o.reference_stream, o.interaction_id, expected, " (reference for the resume)",
-                     out);
-      }
-    } catch (const std::exception& e) {
-      out.push_back({std::string(name()), false, "the check to complete",
-                     std::string("internal error: ") + e.what(), o.interaction_id});
+    const std::string expected = "the interaction asked for, " + quote(o.interaction_id);
+    for (const ObservedGet& g : o.gets) judge_get(g, o.interaction_id, expected, "", out);
+    if (o.stream) judge_stream(*o.stream, o.interaction_id, expected, "", out);
+    if (o.final_get) {
+      judge_get(*o.final_get, o.interaction_id, expected, " (after the stream)", out);
+    }
+    if (o.reference_stream) {
+      judge_stream(*o.reference_stream, o.interaction_id, expected, " (reference for the resume)",
+                   out);
     }
   }
 
- private:
   void judge_get(const ObservedGet& g, const std::string& id, const std::string& expected,
                  std::string_view suffix, std::vector<CheckRecord>& out) const {
     if (!g.decoded || g.decoded->value.id.empty()) return;
     const std::string& got = g.decoded->value.id;
-    out.push_back(
-        {std::string(name()), got == id, expected,
-         got == id ? "the body's id is " + quote(got) : "the body is interaction " + quote(got),
-         request_where(g.http) + std::string(suffix)});
+    record(out, got == id, expected,
+           got == id ? "the body's id is " + quote(got) : "the body is interaction " + quote(got),
+           request_where(g.http) + std::string(suffix));
   }
 
   void judge_stream(const ObservedStream& s, const std::string& id, const std::string& expected,
@@ -63,7 +57,7 @@ class IdMatchesRequestCheck final : public Check {
       if (!listed.empty()) listed += "; ";
       const std::string& event_id = e.decoded.id.empty() ? e.raw.last_event_id : e.decoded.id;
       listed += "event #" + std::to_string(i + 1) +
-                (event_id.empty() ? std::string() : " (" + event_id + ")") + " " +
+                (event_id.empty() ? std::string() : " (" + quote(event_id) + ")") + " " +
                 std::string(what) + " " + quote(got);
     };
     for (std::size_t i = 0; i < s.events.size(); ++i) {
@@ -79,8 +73,8 @@ class IdMatchesRequestCheck final : public Check {
       actual = listed;
       if (wrong > kMaxListed) actual += "; " + std::to_string(wrong - kMaxListed) + " more";
     }
-    out.push_back({std::string(name()), wrong == 0, expected, std::move(actual),
-                   request_where(s.http) + std::string(suffix)});
+    record(out, wrong == 0, expected, std::move(actual),
+           request_where(s.http) + std::string(suffix));
   }
 };
 

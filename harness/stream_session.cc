@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/checks.h"
 #include "harness/stream_break.h"
 
 namespace ixh {
@@ -128,8 +129,9 @@ void StreamSession::on_attempt(ObservedStream s) {
       b.detail = s.sse_error_message;
       if (s.rejected_event && !s.rejected_event->decoded.findings.empty()) {
         const DecodeFinding& f = s.rejected_event->decoded.findings.front();
-        b.detail = "an event the dialect rejects: " + (f.pointer.empty() ? "data" : f.pointer) +
-                   " expected " + f.expected + ", got " + f.actual;
+        b.detail = "an event the dialect rejects: " +
+                   (f.pointer.empty() ? "data" : shown_pointer(f.pointer)) + " expected " +
+                   f.expected + ", got " + f.actual;
       }
     } else if (kind == BreakKind::kHttpStatus) {
       b.detail = "HTTP " + std::to_string(status);

@@ -280,16 +280,16 @@ TEST(BrokenServerTest, RunFailsExactlyTheChecksTheDefectsTrip) {
     EXPECT_EQ(f->actual, "no readable state");
   }
   if (const Failed* f = find(failed, {"broken", 1, "state.forward_only"})) {
-    EXPECT_EQ(f->actual.rfind("PENDING after RUNNING at event evt_000002 of GET ", 0), 0u)
+    EXPECT_EQ(f->actual.rfind("PENDING after RUNNING at event \"evt_000002\" of GET ", 0), 0u)
         << f->actual;
-    EXPECT_EQ(f->where.rfind("event evt_000003 of GET ", 0), 0u) << f->where;
+    EXPECT_EQ(f->where.rfind("event \"evt_000003\" of GET ", 0), 0u) << f->where;
     EXPECT_TRUE(contains(f->where, "/interactions/backwards.")) << f->where;
   }
   if (const Failed* f = find(failed, {"broken", 2, "stream.resume_suffix"})) {
-    EXPECT_EQ(f->expected, "the 2 reference events strictly after evt_000003");
+    EXPECT_EQ(f->expected, "the 2 reference events strictly after \"evt_000003\"");
     EXPECT_EQ(f->actual,
-              "2 duplicated: evt_000002 (at or before the resume point evt_000003), evt_000003 "
-              "(at or before the resume point evt_000003)");
+              "2 duplicated: \"evt_000002\" (at or before the resume point \"evt_000003\"), "
+              "\"evt_000003\" (at or before the resume point \"evt_000003\")");
     EXPECT_TRUE(contains(f->where, "last_event_id=evt_000003")) << f->where;
   }
   if (const Failed* f = find(failed, {"broken", 2, "stream.text_matches_get"})) {

@@ -59,7 +59,8 @@ TEST(FaultsCliTest, ADrillExpectingTheWrongBreakFailsNamingWhatHappened) {
   ASSERT_TRUE(r.exit_code.has_value());
   EXPECT_EQ(*r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("FAIL expect.breaks"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("[reset (attempt 1, after evt_000001: curl 56"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[reset (attempt 1, after \"evt_000001\": curl 56"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace

@@ -487,8 +487,8 @@ TEST(RunCliTest, TargetWithIdsChecksInvariantsOfExistingInstances) {
   for (const json& c : chain.at("checks")) {
     if (c.at("check") == "chain.reaches_root") {
       walked = c.at("actual").get<std::string>().find(
-                   "turn3.e2e-ids -> turn2.e2e-ids -> "
-                   "turn1.e2e-ids") != std::string::npos;
+                   "\"turn3.e2e-ids\" -> \"turn2.e2e-ids\" -> "
+                   "\"turn1.e2e-ids\"") != std::string::npos;
     }
   }
   EXPECT_TRUE(walked) << chain;

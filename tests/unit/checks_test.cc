@@ -13,6 +13,7 @@
 #include "core/seed_dialect.h"
 #include "core/sse_parser.h"
 #include "harness/check.h"
+#include "harness/target.h"
 
 namespace ixh {
 
@@ -350,7 +351,7 @@ TEST(ChecksTest, SchemaInteractionPassesOnEncoderOutput) {
   const Records records = Named(RunProtocol(StreamStep(StoryStream())), "schema.interaction");
   ASSERT_EQ(records.size(), 1u);  // the terminal event's interaction
   EXPECT_TRUE(records[0].passed);
-  EXPECT_EQ(records[0].where, "event evt_000007 of " + kStreamWhere);
+  EXPECT_EQ(records[0].where, "event \"evt_000007\" of " + kStreamWhere);
 }
 
 TEST(ChecksTest, SchemaInteractionFailsOnWrongFieldName) {
@@ -375,7 +376,7 @@ TEST(ChecksTest, SchemaInteractionFailsOnABadEmbeddedInteraction) {
   const CheckRecord r = Failure(StreamStep(StreamOf(bytes)), "schema.interaction");
   EXPECT_THAT(r.actual, HasSubstr("/interaction/updated: unknown field"));
   EXPECT_THAT(r.actual, HasSubstr("/interaction/update_time: missing"));
-  EXPECT_EQ(r.where, "event evt_000007 of " + kStreamWhere);
+  EXPECT_EQ(r.where, "event \"evt_000007\" of " + kStreamWhere);
 }
 
 // ---- schema.event -----------------------------------------------------------------------
@@ -394,7 +395,7 @@ TEST(ChecksTest, SchemaEventFailsOnAFrameWithoutIdLine) {
   EXPECT_EQ(r.expected,
             "events as their dialect documents them (docs/wire-seed.md, docs/wire-genai.md)");
   EXPECT_EQ(r.actual, "/id: \"evt_000003\" (expected equal to the SSE id \"evt_000002\")");
-  EXPECT_EQ(r.where, "event evt_000003 of " + kStreamWhere);
+  EXPECT_EQ(r.where, "event \"evt_000003\" of " + kStreamWhere);
 }
 
 TEST(ChecksTest, SchemaEventFailsWhenEventTypeDisagreesWithData) {
@@ -474,7 +475,7 @@ TEST(ChecksTest, InputFailsWhenAskedButTheTerminalEventLacksIt) {
   const CheckRecord r = Failure(StreamStep(s), "input.iff_requested");
   EXPECT_EQ(r.expected, "input present (include_input=true)");
   EXPECT_EQ(r.actual, "input absent");
-  EXPECT_EQ(r.where, "event evt_000007 of GET " + s.http.url);
+  EXPECT_EQ(r.where, "event \"evt_000007\" of GET " + s.http.url);
 }
 
 // ---- usage.only_when_terminal -----------------------------------------------------------
@@ -543,14 +544,14 @@ TEST(ChecksTest, StateForwardOnlyFailsWhenAStreamGoesBack) {
   events.insert(events.begin() + 2,
                 Event{"evt_back", 50, EventKind::kStateChange, State::kPending, 0, ""});
   const CheckRecord r = Failure(StreamStep(StreamOf(Frames(events))), "state.forward_only");
-  EXPECT_EQ(r.actual, "PENDING after RUNNING at event evt_000002 of " + kStreamWhere);
-  EXPECT_EQ(r.where, "event evt_back of " + kStreamWhere);
+  EXPECT_EQ(r.actual, "PENDING after RUNNING at event \"evt_000002\" of " + kStreamWhere);
+  EXPECT_EQ(r.where, "event \"evt_back\" of " + kStreamWhere);
 }
 
 TEST(ChecksTest, StateForwardOnlyFailsWhenTheGetAfterTheStreamIsBehind) {
   const CheckRecord r = Failure(StreamStep(StoryStream(), Get(Snapshot(State::kRunning, 1500))),
                                 "state.forward_only");
-  EXPECT_EQ(r.actual, "RUNNING after COMPLETED at event evt_000007 of " + kStreamWhere);
+  EXPECT_EQ(r.actual, "RUNNING after COMPLETED at event \"evt_000007\" of " + kStreamWhere);
   EXPECT_EQ(r.where, kGetWhere + " (after the stream)");
 }
 
@@ -590,8 +591,8 @@ TEST(ChecksTest, UpdateTimeMonotonicFailsWhenAStreamGoesBackInTime) {
   std::vector<Event> events = StoryEvents();
   events[4].at_ms = 50;  // evt_000005 before evt_000004's 200 ms
   const CheckRecord r = Failure(StreamStep(StreamOf(Frames(events))), "update_time.monotonic");
-  EXPECT_EQ(r.where, "event evt_000005 of " + kStreamWhere);
-  EXPECT_THAT(r.actual, HasSubstr("at event evt_000004"));
+  EXPECT_EQ(r.where, "event \"evt_000005\" of " + kStreamWhere);
+  EXPECT_THAT(r.actual, HasSubstr("at event \"evt_000004\""));
 }
 
 // ---- stream.sse -------------------------------------------------------------------------
@@ -644,7 +645,7 @@ TEST(ChecksTest, EventIdsUniqueFailsOnDuplicateEventId) {
   events[3].id = "evt_000003";
   const CheckRecord r = Failure(StreamStep(StreamOf(Frames(events))), "stream.event_ids_unique");
   EXPECT_EQ(r.expected, "no two events of the stream share an id");
-  EXPECT_EQ(r.actual, "duplicate evt_000003 (events 3 and 4)");
+  EXPECT_EQ(r.actual, "duplicate \"evt_000003\" (events 3 and 4)");
   EXPECT_EQ(r.where, kStreamWhere);
 }
 
@@ -655,15 +656,16 @@ TEST(ChecksTest, EndsAfterTerminalPasses) {
       Named(RunProtocol(StreamStep(StoryStream())), "stream.ends_after_terminal");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(records[0].passed);
-  EXPECT_EQ(records[0].actual, "ended after the terminal event evt_000007 (COMPLETED)");
+  EXPECT_EQ(records[0].actual, "ended after the terminal event \"evt_000007\" (COMPLETED)");
 }
 
 TEST(ChecksTest, EndsAfterTerminalFailsOnEventsAfterTerminal) {
   std::vector<Event> events = StoryEvents();
   events.push_back({event_id(8), 1300, EventKind::kTextDelta, State::kCompleted, 0, "!"});
   const CheckRecord r = Failure(StreamStep(StreamOf(Frames(events))), "stream.ends_after_terminal");
-  EXPECT_EQ(r.actual, "1 event after the terminal event evt_000007: evt_000008 (text_delta)");
-  EXPECT_EQ(r.where, "event evt_000007 of " + kStreamWhere);
+  EXPECT_EQ(r.actual,
+            "1 event after the terminal event \"evt_000007\": \"evt_000008\" (text_delta)");
+  EXPECT_EQ(r.where, "event \"evt_000007\" of " + kStreamWhere);
 }
 
 TEST(ChecksTest, EndsAfterTerminalFailsWithoutTerminal) {
@@ -671,7 +673,7 @@ TEST(ChecksTest, EndsAfterTerminalFailsWithoutTerminal) {
                                 "stream.ends_after_terminal");
   EXPECT_EQ(r.expected, "the stream ends right after its terminal event");
   EXPECT_EQ(r.actual,
-            "ended after 6 events without a terminal event (last: evt_000006, text_delta)");
+            "ended after 6 events without a terminal event (last: \"evt_000006\", text_delta)");
 }
 
 TEST(ChecksTest, EndsAfterTerminalSkipsATimedOutStep) {
@@ -684,9 +686,9 @@ TEST(ChecksTest, EndsAfterTerminalAcceptsAnEmptyResumeAfterTerminal) {
   const Records records = Named(RunProtocol(ResumeStep("", 7)), "stream.ends_after_terminal");
   ASSERT_EQ(records.size(), 2u);  // the resumed stream and the reference
   EXPECT_TRUE(records[0].passed);
-  EXPECT_EQ(records[0].actual, "empty stream, resumed after the terminal event evt_000007");
+  EXPECT_EQ(records[0].actual, "empty stream, resumed after the terminal event \"evt_000007\"");
   EXPECT_EQ(Failure(ResumeStep("", 5), "stream.ends_after_terminal").actual,
-            "empty stream, but evt_000005 is a text_delta event");
+            "empty stream, but \"evt_000005\" is a text_delta event");
 }
 
 // ---- stream.text_matches_get ------------------------------------------------------------
@@ -720,7 +722,8 @@ TEST(ChecksTest, TextMatchesGetJoinsTheReferencePrefixWithAResume) {
                                 "stream.text_matches_get");
   ASSERT_EQ(records.size(), 2u);
   EXPECT_TRUE(records[0].passed && records[1].passed);
-  EXPECT_EQ(records[0].actual, "streamed (reference up to evt_000003, resumed) the same 16 bytes");
+  EXPECT_EQ(records[0].actual,
+            "streamed (reference up to \"evt_000003\", resumed) the same 16 bytes");
 }
 
 TEST(ChecksTest, TextMatchesGetSkipsAResumeWithoutReference) {
@@ -751,7 +754,7 @@ TEST(ChecksTest, ResumeSuffixPassesOnTheExactSuffix) {
       Named(RunProtocol(ResumeStep(Frames(Slice(StoryEvents(), 4, 7)), 4)), "stream.resume_suffix");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(records[0].passed);
-  EXPECT_EQ(records[0].expected, "the 3 reference events strictly after evt_000004");
+  EXPECT_EQ(records[0].expected, "the 3 reference events strictly after \"evt_000004\"");
   EXPECT_EQ(records[0].actual, "the same 3 events");
   EXPECT_EQ(records[0].where, "GET " + kBase + "story.u1?stream=true&last_event_id=evt_000004");
 }
@@ -759,27 +762,29 @@ TEST(ChecksTest, ResumeSuffixPassesOnTheExactSuffix) {
 TEST(ChecksTest, ResumeSuffixFailsWhenTheResumeRepeatsAnEvent) {
   const CheckRecord r =
       Failure(ResumeStep(Frames(Slice(StoryEvents(), 3, 7)), 4), "stream.resume_suffix");
-  EXPECT_EQ(r.actual, "1 duplicated: evt_000004 (at or before the resume point evt_000004)");
+  EXPECT_EQ(r.actual,
+            "1 duplicated: \"evt_000004\" (at or before the resume point \"evt_000004\")");
 }
 
 TEST(ChecksTest, ResumeSuffixFailsWhenTheResumeLosesAnEvent) {
   std::vector<Event> events = Slice(StoryEvents(), 4, 7);
   events.erase(events.begin() + 1);  // evt_000006
   const CheckRecord r = Failure(ResumeStep(Frames(events), 4), "stream.resume_suffix");
-  EXPECT_EQ(r.actual, "1 lost: evt_000006");
+  EXPECT_EQ(r.actual, "1 lost: \"evt_000006\"");
 }
 
 TEST(ChecksTest, ResumeSuffixFailsWhenAnEventDiffers) {
   std::vector<Event> events = Slice(StoryEvents(), 4, 7);
   events[0].text = "upon a dime";
   const CheckRecord r = Failure(ResumeStep(Frames(events), 4), "stream.resume_suffix");
-  EXPECT_EQ(r.actual, "1 mismatched: evt_000005: text \"upon a dime\", reference \"upon a time\"");
+  EXPECT_EQ(r.actual,
+            "1 mismatched: \"evt_000005\": text \"upon a dime\", reference \"upon a time\"");
 }
 
 TEST(ChecksTest, ResumeSuffixFailsOnAResumePointTheReferenceLacks) {
   const CheckRecord r =
       Failure(ResumeStep(Frames(Slice(StoryEvents(), 4, 7)), 9), "stream.resume_suffix");
-  EXPECT_EQ(r.expected, "the reference stream has an event evt_000009");
+  EXPECT_EQ(r.expected, "the reference stream has an event \"evt_000009\"");
   EXPECT_EQ(r.actual, "it has no such event; 3 resumed events cannot be aligned");
 }
 
@@ -794,13 +799,13 @@ TEST(ResumeComparisonTest, CountsLostDuplicatedAndMismatched) {
   EXPECT_EQ(cmp.lost, 2u);
   EXPECT_EQ(cmp.lost_ids, (std::vector<std::string>{"evt_000006", "evt_000007"}));
   EXPECT_EQ(cmp.duplicated, 2u);
-  EXPECT_EQ(cmp.duplicates,
-            (std::vector<std::string>{"evt_000002 (at or before the resume point evt_000003)",
-                                      "evt_000005 (sent twice)"}));
+  EXPECT_EQ(cmp.duplicates, (std::vector<std::string>{
+                                "\"evt_000002\" (at or before the resume point \"evt_000003\")",
+                                "\"evt_000005\" (sent twice)"}));
   EXPECT_EQ(cmp.mismatched, 2u);
   EXPECT_EQ(cmp.mismatches,
-            (std::vector<std::string>{"evt_000005: text \"changed\", reference \"upon a time\"",
-                                      "evt_000004: out of order (after evt_000005)"}));
+            (std::vector<std::string>{"\"evt_000005\": text \"changed\", reference \"upon a time\"",
+                                      "\"evt_000004\": out of order (after \"evt_000005\")"}));
   EXPECT_FALSE(cmp.ok());
 }
 
@@ -863,7 +868,7 @@ TEST(ChecksTest, IdMatchesRequestFailsAStreamEventOfAnotherInteraction) {
   const std::string bytes = ReplaceNth(Frames(StoryEvents()), "\"interaction_id\":\"story.u1\"",
                                        "\"interaction_id\":\"other.u9\"", 4);
   const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
-  EXPECT_EQ(f.actual, "event #4 (evt_000004) names \"other.u9\"");
+  EXPECT_EQ(f.actual, "event #4 (\"evt_000004\") names \"other.u9\"");
   EXPECT_THAT(f.where, HasSubstr("story.u1?stream=true"));
 }
 
@@ -873,7 +878,7 @@ TEST(ChecksTest, IdMatchesRequestFailsATerminalEventEmbeddingAnotherInteraction)
       ReplaceNth(Frames(StoryEvents()), "\"id\":\"story.u1\"", "\"id\":\"other.u9\"", 1);
   ASSERT_NE(bytes, Frames(StoryEvents()));
   const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
-  EXPECT_EQ(f.actual, "event #7 (evt_000007) embeds \"other.u9\"");
+  EXPECT_EQ(f.actual, "event #7 (\"evt_000007\") embeds \"other.u9\"");
 }
 
 TEST(ChecksTest, IdMatchesRequestListsThreeMismatchesAndCountsTheRest) {
@@ -884,9 +889,10 @@ TEST(ChecksTest, IdMatchesRequestListsThreeMismatchesAndCountsTheRest) {
     bytes.replace(at, right.size(), wrong);
   }
   const CheckRecord f = Failure(StreamStep(StreamOf(bytes)), "id.matches_request");
-  EXPECT_EQ(f.actual,
-            "event #1 (evt_000001) names \"other.u9\"; event #2 (evt_000002) names \"other.u9\"; "
-            "event #3 (evt_000003) names \"other.u9\"; 4 more");
+  EXPECT_EQ(
+      f.actual,
+      "event #1 (\"evt_000001\") names \"other.u9\"; event #2 (\"evt_000002\") names \"other.u9\"; "
+      "event #3 (\"evt_000003\") names \"other.u9\"; 4 more");
 }
 
 TEST(ChecksTest, IdMatchesRequestLeavesChainsAndIdlessResponsesToOtherChecks) {
@@ -910,7 +916,7 @@ TEST(ChecksTest, ChainReachesRootPasses) {
             "chain.reaches_root");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(records[0].passed);
-  EXPECT_EQ(records[0].actual, "c -> b -> a (root; 3 interactions)");
+  EXPECT_EQ(records[0].actual, "\"c\" -> \"b\" -> \"a\" (root; 3 interactions)");
   EXPECT_EQ(records[0].where, "GET " + kBase + "c");
 }
 
@@ -919,21 +925,21 @@ TEST(ChecksTest, ChainReachesRootFailsOnACycle) {
       Failure(ChainStep({Hop("a", "b"), Hop("b", "a"), Hop("a", "b")}), "chain.reaches_root");
   EXPECT_EQ(r.actual,
             "cycle: hop 3 repeats \"a\" of hop 1; cycle: the last hop \"a\" links back to \"b\" "
-            "(hop 2) [a -> b -> a]");
+            "(hop 2) [\"a\" -> \"b\" -> \"a\"]");
 }
 
 TEST(ChecksTest, ChainReachesRootFailsOnABrokenLink) {
   EXPECT_EQ(
       Failure(ChainStep({Hop("c", "x"), Hop("b", std::nullopt)}), "chain.reaches_root").actual,
-      "hop 1 links to \"x\" but hop 2 is \"b\" [c -> b]");
+      "hop 1 links to \"x\" but hop 2 is \"b\" [\"c\" -> \"b\"]");
   EXPECT_EQ(Failure(ChainStep({Hop("c", "b")}), "chain.reaches_root").actual,
-            "the last hop \"c\" links to \"b\", which was not fetched [c]");
+            "the last hop \"c\" links to \"b\", which was not fetched [\"c\"]");
 }
 
 TEST(ChecksTest, ChainReachesRootFailsOnAMissingHop) {
   StepObservation o = ChainStep({Hop("c", "b")});
   o.gets.push_back(ErrorGet(404, google_error_json(404, "gone")));
-  EXPECT_EQ(Failure(o, "chain.reaches_root").actual, "hop 2: HTTP 404 [c -> ?]");
+  EXPECT_EQ(Failure(o, "chain.reaches_root").actual, "hop 2: HTTP 404 [\"c\" -> ?]");
 }
 
 // ---- expect.* ---------------------------------------------------------------------------
@@ -1234,8 +1240,135 @@ TEST(ChecksTest, WhereNamesTheReferenceTheEarlierRequestsAndEventsWithoutId) {
               ElementsAre(kGetWhere + " (after the stream)", resumed, reference,
                           kStreamWhere + " (request 1 of 2)"));
   EXPECT_THAT(WheresOf(o, "usage.only_when_terminal"),
-              ElementsAre(kGetWhere + " (after the stream)", "event evt_000007 of " + resumed,
+              ElementsAre(kGetWhere + " (after the stream)", "event \"evt_000007\" of " + resumed,
                           "event #7 of " + reference));
+}
+
+// ---- server values in record texts ------------------------------------------------------
+
+// An event id as a hostile or broken server might send it: a line break, 204 bytes.
+const std::string kHostileId = "evt\n" + std::string(200, 'x');
+// What every record shows of it: JSON string syntax, cut after 80 bytes.
+const std::string kHostileShown = "\"evt\\n" + std::string(76, 'x') + "...\"";
+
+// No raw line break, nothing of the id past its excerpt, and a bounded text. A request's URL
+// carries the id percent-encoded where the driver sent it (a chain hop, a resume in the query),
+// so `where` is held to the line breaks and the bound only.
+void ExpectQuotedAndBounded(const Records& records) {
+  for (const CheckRecord& r : records) {
+    for (const std::string* text : {&r.expected, &r.actual, &r.where}) {
+      EXPECT_EQ(text->find_first_of("\r\n"), std::string::npos) << ::testing::PrintToString(r);
+      EXPECT_LT(text->size(), 1024u) << ::testing::PrintToString(r);
+      if (text != &r.where) {
+        EXPECT_EQ(text->find(std::string(77, 'x')), std::string::npos)
+            << ::testing::PrintToString(r);
+      }
+    }
+  }
+}
+
+Records RunAll(const StepObservation& o) {
+  Records out = RunProtocol(o);
+  for (CheckRecord& r : RunExpect(o)) out.push_back(std::move(r));
+  return out;
+}
+
+const CheckRecord* FailedRecord(const Records& records, std::string_view check) {
+  for (const CheckRecord& r : records) {
+    if (r.check == check && !r.passed) return &r;
+  }
+  return nullptr;
+}
+
+TEST(ChecksTest, AHostileEventIdReachesRecordsQuotedAndCut) {
+  // The story with its terminal event sent twice, both under the hostile id, as is the fourth
+  // event, which names another interaction.
+  ObservedStream s = StreamOf(Frames(StoryEvents()) + Frames(Slice(StoryEvents(), 6, 7)));
+  ASSERT_EQ(s.events.size(), 8u);
+  for (const std::size_t i : {3u, 6u, 7u}) s.events[i].decoded.id = kHostileId;
+  s.events[3].decoded.interaction_id = "other.u9";
+  const Records records = RunAll(StreamStep(std::move(s), Get(Snapshot(State::kCompleted))));
+  ExpectQuotedAndBounded(records);
+
+  const CheckRecord* dup = FailedRecord(records, "stream.event_ids_unique");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_EQ(dup->actual, "duplicate " + kHostileShown + " (events 4 and 7), " + kHostileShown +
+                             " (events 4 and 8)");
+  const CheckRecord* end = FailedRecord(records, "stream.ends_after_terminal");
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->actual, "1 event after the terminal event " + kHostileShown + ": " +
+                             kHostileShown + " (terminal)");
+  EXPECT_EQ(end->where, "event " + kHostileShown + " of " + kStreamWhere);
+  const CheckRecord* id = FailedRecord(records, "id.matches_request");
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->actual, "event #4 (" + kHostileShown + ") names \"other.u9\"");
+}
+
+TEST(ChecksTest, AHostileResumePointReachesRecordsQuotedAndCut) {
+  // A resume after the hostile id (sent as Last-Event-ID), which the reference lacks.
+  StepObservation o = StreamStep(StreamOf(Frames(Slice(StoryEvents(), 4, 7))),
+                                 Get(Snapshot(State::kCompleted)), StoryStream());
+  o.stream->last_event_id = kHostileId;
+  o.stream->last_event_id_in_header = true;
+  o.stream->events[0].decoded.id = kHostileId;
+  Records records = RunAll(o);
+  ExpectQuotedAndBounded(records);
+  const CheckRecord* suffix = FailedRecord(records, "stream.resume_suffix");
+  ASSERT_NE(suffix, nullptr);
+  EXPECT_EQ(suffix->expected, "the reference stream has an event " + kHostileShown);
+
+  // The same after a break: the step's requests are judged as a union.
+  const Step step = StepWith(Step::Kind::kStream,
+                             [](Expect& e) { e.breaks = std::vector<std::string>{"reset"}; });
+  o.step = &step;
+  o.attempts = {ObservedStream{}, ObservedStream{}};
+  StreamBreak cut;
+  cut.kind = BreakKind::kCut;
+  cut.after_event_id = kHostileId;
+  cut.detail = "the stream ended before its terminal event";
+  o.breaks = {cut};
+  o.resumes = 1;
+  o.recovered = true;
+  records = RunAll(o);
+  ExpectQuotedAndBounded(records);
+  const CheckRecord* union_record = FailedRecord(records, "stream.resume_union");
+  ASSERT_NE(union_record, nullptr);
+  EXPECT_EQ(union_record->expected, "the union of the requests is the whole event log after " +
+                                        kHostileShown + ": no gap, no duplicate");
+  EXPECT_THAT(union_record->actual,
+              StartsWith("the reference has no event " + kHostileShown +
+                         "; 3 mismatched: " + kHostileShown + ": cannot be aligned, "));
+  EXPECT_THAT(union_record->where, HasSubstr("[cut (attempt 1, after " + kHostileShown + ": "));
+  const CheckRecord* breaks = FailedRecord(records, "expect.breaks");
+  ASSERT_NE(breaks, nullptr);
+  EXPECT_THAT(breaks->actual, StartsWith("[cut (attempt 1, after " + kHostileShown + ": "));
+}
+
+TEST(ChecksTest, AHostileInteractionIdInAChainReachesRecordsQuotedAndCut) {
+  const std::string hostile = "turn\n" + std::string(200, 'x');
+  const std::string shown = "\"turn\\n" + std::string(75, 'x') + "...\"";
+  ObservedGet second = Hop(hostile, std::nullopt);
+  second.http.url = kBase + percent_encode(hostile);  // as the driver asks for a hop
+  const Records records = RunAll(ChainStep({Hop("c", hostile), std::move(second)}));
+  ExpectQuotedAndBounded(records);
+  const Records chain = Named(records, "chain.reaches_root");
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_TRUE(chain[0].passed);
+  EXPECT_EQ(chain[0].actual, "\"c\" -> " + shown + " (root; 2 interactions)");
+}
+
+TEST(ChecksTest, AHostileFieldNameReachesFindingsQuotedAndCut) {
+  const std::string name = "x\n" + std::string(200, 'y');
+  const Records records =
+      RunAll(GetStep(GetMutated(Snapshot(State::kCompleted), [&](Json& j) { j[name] = 1; })));
+  ExpectQuotedAndBounded(records);
+  const CheckRecord* schema = FailedRecord(records, "schema.interaction");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_THAT(schema->actual,
+              StartsWith("\"/x\\n" + std::string(77, 'y') + "...\": unknown field (expected "));
+  // A pointer the dialect defines stays as it is.
+  EXPECT_EQ(shown_pointer("/candidates/0/output/text"), "/candidates/0/output/text");
+  EXPECT_EQ(shown_pointer(""), "");
 }
 
 // ---- observation helpers ----------------------------------------------------------------

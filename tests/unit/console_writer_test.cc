@@ -67,7 +67,7 @@ TEST(ConsoleWriterTest, ListsFailedChecksOnlyUnlessVerbose) {
   EXPECT_THAT(quiet, HasSubstr("  [FAIL] 0 stream running.r7-1  (1102.3 ms, 14 checks, 2 failed)"
                                "  at /steps/0\n"));
   EXPECT_THAT(quiet, HasSubstr("    FAIL state.forward_only\n"
-                               "         where:    event evt_0005 of GET "
+                               "         where:    event \"evt_0005\" of GET "
                                "/v1beta/interactions/running.r7-1\n"
                                "         expected: RUNNING or a terminal state after RUNNING\n"
                                "         actual:   PENDING\n"));

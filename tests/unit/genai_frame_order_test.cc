@@ -97,6 +97,28 @@ TEST(GenaiFrameOrderTest, ReadsTheIndexInEveryJsonFormTheSameWay) {
   }
 }
 
+TEST(GenaiFrameOrderTest, QuotesAndCutsTheServersFrameType) {
+  // An SSE event type cannot hold a line break, but any other control character and any length.
+  const std::string type = "bad\x01" + std::string(200, 'y');
+  const std::string shown = "\"bad\\u0001" + std::string(76, 'y') + "...\"";
+  const std::string created =
+      "event: interaction.created\ndata: {\"event_type\":\"interaction.created\"}\n\n";
+  StepObservation o;
+  o.kind = Step::Kind::kStream;
+  o.stream.emplace();
+  o.stream->events = Observe("event: " + type + "\ndata: {}\n\n" + created);
+  EXPECT_THAT(genai_frame_order_problems(o.stream->events, false),
+              ElementsAre(shown + " #1 comes first (expected interaction.created)",
+                          "\"interaction.created\" #2 is not the first frame"));
+  std::vector<CheckRecord> out;
+  genai_frame_order_check()->evaluate(o, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].passed);
+  EXPECT_EQ(out[0].actual, shown +
+                               " #1 comes first (expected interaction.created); "
+                               "\"interaction.created\" #2 is not the first frame");
+}
+
 TEST(GenaiFrameOrderTest, TheCheckIgnoresSeedStreamsAndRecordsGenaiOnes) {
   StepObservation o;
   o.kind = Step::Kind::kStream;

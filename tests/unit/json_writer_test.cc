@@ -68,7 +68,8 @@ RunReport SampleRunReport() {
                              "GET /v1beta/interactions/running.r7-1?stream=true"});
   }
   stream.checks.push_back({"state.forward_only", false, "RUNNING or a terminal state after RUNNING",
-                           "PENDING", "event evt_0005 of GET /v1beta/interactions/running.r7-1"});
+                           "PENDING",
+                           "event \"evt_0005\" of GET /v1beta/interactions/running.r7-1"});
   stream.checks.push_back({"text.equals_get", false, "Once upon a time\nthe end",
                            "Once upon\na time\nthe end", "stream text vs GET output.text"});
   StepReport poll;

@@ -387,7 +387,7 @@ TEST_F(ResumeLoopTest, ExpectationsFailWhenTheBreaksDiffer) {
   ASSERT_NE(b, nullptr);
   EXPECT_FALSE(b->passed);
   EXPECT_EQ(b->expected, "[reset]");
-  EXPECT_THAT(b->actual, HasSubstr("[cut (attempt 1, after " + event_id(3)));
+  EXPECT_THAT(b->actual, HasSubstr("[cut (attempt 1, after \"" + event_id(3) + "\""));
   EXPECT_FALSE(FindCheck(r, "expect.resumes")->passed);
   EXPECT_EQ(FindCheck(r, "expect.resumes")->expected, "from 2 to 3 resumes");
   EXPECT_FALSE(FindCheck(r, "expect.recovered")->passed);
@@ -510,6 +510,24 @@ TEST_F(ResumeLoopTest, AnEventTheDialectRejectsIsABreakAndStaysOutOfTheUnion) {
   EXPECT_THAT(o.breaks[0].detail, HasSubstr("an event the dialect rejects"));
 }
 
+TEST_F(ResumeLoopTest, ABreaksDetailQuotesTheFieldNameARejectedEventCarries) {
+  Step& step = AddStream();
+  step.expect.breaks = std::vector<std::string>{"sse_parse"};
+  std::string bad = Frames(3, 3);
+  const std::size_t data = bad.find("data: {");
+  ASSERT_NE(data, std::string::npos);
+  bad.insert(data + 7, "\"x\\n" + std::string(200, 'y') + "\":1,");
+  transport_.script(StreamUrl(), Whole(Frames(1, 2) + bad + Frames(3, 6)));
+  transport_.script(StreamUrl(event_id(2)), Whole(Frames(3, 6)));
+  ScriptProof();
+  RunToEnd();
+  const StepObservation& o = observed_[0];
+  ASSERT_EQ(o.breaks.size(), 1u);
+  EXPECT_EQ(o.breaks[0].detail.find('\n'), std::string::npos) << o.breaks[0].detail;
+  EXPECT_THAT(o.breaks[0].detail,
+              HasSubstr("an event the dialect rejects: \"/x\\n" + std::string(77, 'y') + "...\""));
+}
+
 TEST_F(ResumeLoopTest, ARejectedEventTheStepDidNotExpectFailsSchemaEvent) {
   AddStream();  // no expect.breaks: a conformance step that happens to resume
   transport_.script(
@@ -555,7 +573,7 @@ TEST_F(ResumeLoopTest, AServerSkippingEventsOnResumeIsCaught) {
   const CheckRecord* u = FindCheck(report_.steps[0], kCheckResumeUnion);
   ASSERT_NE(u, nullptr);
   EXPECT_FALSE(u->passed);
-  EXPECT_THAT(u->actual, HasSubstr("1 lost: " + event_id(4)));
+  EXPECT_THAT(u->actual, HasSubstr("1 lost: \"" + event_id(4) + "\""));
   EXPECT_EQ(counters().events_lost, 1u);
   // The streamed text lacks " upon": the GET comparison fails too.
   const CheckRecord* t = FindCheck(report_.steps[0], kCheckTextMatchesGet);
@@ -702,7 +720,7 @@ TEST(ResumeUnionCheckTest, FindsAGap) {
   const auto r = Union(Resumed({Ev("a"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_FALSE(r[0].passed);
-  EXPECT_EQ(r[0].actual, "1 lost: b");
+  EXPECT_EQ(r[0].actual, "1 lost: \"b\"");
 }
 
 TEST(ResumeUnionCheckTest, FindsADuplicate) {
@@ -710,7 +728,7 @@ TEST(ResumeUnionCheckTest, FindsADuplicate) {
       Union(Resumed({Ev("a"), Ev("b"), Ev("b"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_FALSE(r[0].passed);
-  EXPECT_EQ(r[0].actual, "1 duplicated: b (sent twice)");
+  EXPECT_EQ(r[0].actual, "1 duplicated: \"b\" (sent twice)");
 }
 
 TEST(ResumeUnionCheckTest, FindsADifferentEvent) {
@@ -718,7 +736,7 @@ TEST(ResumeUnionCheckTest, FindsADifferentEvent) {
       {Ev("a"), Ev("b", EventKind::kTextDelta, "y"), Ev("c"), Ev("d", EventKind::kTerminal, "")}));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_FALSE(r[0].passed);
-  EXPECT_THAT(r[0].actual, HasSubstr("1 mismatched: b: text \"y\", reference \"x\""));
+  EXPECT_THAT(r[0].actual, HasSubstr("1 mismatched: \"b\": text \"y\", reference \"x\""));
 }
 
 TEST(ResumeUnionCheckTest, FailsWithoutRecoveryUnlessTheStepExpectsIt) {
