@@ -130,7 +130,12 @@ bool media_type_is(std::string_view content_type, std::string_view expected) {
 
 // An event as records name it: its id, quoted (it is the server's), or its position.
 std::string event_label(const ObservedEvent& e, std::size_t index) {
-  return e.decoded.id.empty() ? "#" + std::to_string(index + 1) : quote(e.decoded.id);
+  if (!e.decoded.id.empty()) return quote(e.decoded.id);
+  // Appended, not `"#" + std::to_string(...)`: GCC 12 at -O2 and above warns (-Wrestrict) on
+  // that inlined concatenation, wrongly, and CI builds with warnings as errors.
+  std::string label = "#";
+  label += std::to_string(index + 1);
+  return label;
 }
 
 // How records name a request ("GET http://host/v1beta/interactions/x (poll 2 of 3)"). The text
