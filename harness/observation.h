@@ -131,9 +131,9 @@ struct StepObservation {
   std::vector<ObservedGet> gets;         // get: one; poll: each poll; chain: each hop
   std::optional<ObservedStream> stream;  // stream: the stream the step asked for
   // stream: a GET made after the stream ended, to compare the streamed text with output.text.
-  std::optional<ObservedGet> final_get;
+  HeapOptional<ObservedGet> final_get;
   // stream with last_event_id: the whole log fetched from the start, to compare suffixes.
-  std::optional<ObservedStream> reference_stream;
+  HeapOptional<ObservedStream> reference_stream;
   bool timed_out = false;  // poll or stream gave up at its timeout
   // stream: every request of the step in order (the first, then each resume). `stream` is then
   // their union: every event each delivered, in order, with the last request's HTTP outcome.

@@ -180,8 +180,8 @@ StepObservation StreamStep(ObservedStream s, std::optional<ObservedGet> final_ge
   o.kind = Step::Kind::kStream;
   o.interaction_id = "story.u1";
   o.stream = std::move(s);
-  o.final_get = std::move(final_get);
-  o.reference_stream = std::move(reference);
+  if (final_get) o.final_get = std::move(*final_get);
+  if (reference) o.reference_stream = std::move(*reference);
   return o;
 }
 
