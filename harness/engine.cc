@@ -1,7 +1,6 @@
 #include "harness/engine.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,14 +109,10 @@ ErrorClass classify_curl_error(CURLcode code) {
 
 Engine::Engine(const Clock& clock, EngineOptions options)
     : clock_(clock), options_(std::move(options)), proxy_from_environment_(proxy_in_environment()) {
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ >= 0 && wake_fd_ >= 0) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = wake_fd_;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  }
+  // Without descriptors (the process is out of them) every transfer fails on its own: curl
+  // cannot open a socket either.
+  int error = 0;
+  epoll_ = WakeableEpoll::open(error);
   for (const std::string& r : options_.resolve) resolve_.append(r);
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &Engine::on_socket);
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
@@ -134,8 +129,6 @@ Engine::~Engine() {
   // cached connections through on_close_socket. The easy handles, all removed, go after it.
   { const MultiHandle dying = std::move(multi_); }
   slots_.clear();
-  if (wake_fd_ >= 0) close(wake_fd_);
-  if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 Engine::Transfer* Engine::acquire() {
@@ -296,10 +289,7 @@ TimerId Engine::schedule(std::int64_t at_ns, std::function<void()> fn) {
 
 void Engine::cancel_timer(TimerId id) { timer_fns_.erase(id); }
 
-void Engine::wake() {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
-}
+void Engine::wake() { epoll_.wake(); }
 
 // curl drops a keep-alive connection's socket from its interest set when a transfer ends
 // (CURL_POLL_REMOVE) and asks for it again as soon as the next transfer reuses the connection.
@@ -326,11 +316,11 @@ int Engine::on_socket(CURL*, curl_socket_t s, int what, void* engine, void*) {
   ev.events = events;
   ev.data.fd = s;
   if (st.events != 0) {
-    if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-      epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev);
+    if (epoll_ctl(self->epoll_.fd(), EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(self->epoll_.fd(), EPOLL_CTL_ADD, s, &ev);
     }
-  } else if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, s, &ev);
+  } else if (epoll_ctl(self->epoll_.fd(), EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
+    epoll_ctl(self->epoll_.fd(), EPOLL_CTL_MOD, s, &ev);
   }
   st.events = events;
   return 0;
@@ -348,14 +338,14 @@ int Engine::on_close_socket(void* engine, curl_socket_t s) {
   auto* self = static_cast<Engine*>(engine);
   const auto fd = static_cast<std::size_t>(s);
   if (s >= 0 && fd < self->fds_.size() && self->fds_[fd].events != 0) {
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+    epoll_ctl(self->epoll_.fd(), EPOLL_CTL_DEL, s, nullptr);
     self->fds_[fd] = FdState{};
   }
   return ::close(s);
 }
 
 void Engine::unpark(int fd) {
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  epoll_ctl(epoll_.fd(), EPOLL_CTL_DEL, fd, nullptr);
   fds_[static_cast<std::size_t>(fd)] = FdState{};
 }
 
@@ -469,14 +459,13 @@ void Engine::run(const std::function<bool()>& done) {
   while (!done()) {
     if (active_ == 0 && timer_fns_.empty()) return;
     admit_queued();
-    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, next_wait_ms());
+    const int n = epoll_wait(epoll_.fd(), events, kMaxEvents, next_wait_ms());
     for (int i = 0; i < n; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == wake_fd_) {
-        std::uint64_t v;
-        [[maybe_unused]] const auto r = ::read(wake_fd_, &v, sizeof v);
+      if (WakeableEpoll::is_wake(events[i])) {
+        epoll_.drain();
         continue;
       }
+      const int fd = events[i].data.fd;
       if (static_cast<std::size_t>(fd) < fds_.size() && fds_[static_cast<std::size_t>(fd)].parked) {
         // An idle cached connection became readable (the server closed it, most likely): curl
         // is not watching it, so stop reporting it; curl finds it dead when it next looks.

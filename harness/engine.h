@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/wakeable_epoll.h"
 #include "harness/curl_handles.h"
 #include "harness/transport.h"
 
@@ -99,8 +100,7 @@ class Engine final : public Transport {
   const bool proxy_from_environment_;
   MultiHandle multi_;
   StringList resolve_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  WakeableEpoll epoll_;
   std::int64_t curl_deadline_ns_ = -1;  // -1: curl wants no timeout callback
   TransferId next_transfer_ = 1;
   TimerId next_timer_ = 1;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "mock_server/served_connection.h"
-#include "mock_server/wakeable_epoll.h"
+#include "core/wakeable_epoll.h"
 
 namespace ixh::mock {
 

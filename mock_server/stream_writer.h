@@ -18,7 +18,7 @@
 #include "mock_server/mock_clock.h"
 #include "mock_server/store.h"
 #include "mock_server/stream_timeliness.h"
-#include "mock_server/wakeable_epoll.h"
+#include "core/wakeable_epoll.h"
 
 namespace ixh::mock {
 

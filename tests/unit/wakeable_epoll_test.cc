@@ -1,4 +1,4 @@
-#include "mock_server/wakeable_epoll.h"
+#include "core/wakeable_epoll.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

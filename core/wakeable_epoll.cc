@@ -1,4 +1,4 @@
-#include "mock_server/wakeable_epoll.h"
+#include "core/wakeable_epoll.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <utility>
 
-namespace ixh::mock {
+namespace ixh {
 
 WakeableEpoll::~WakeableEpoll() { close_all(); }
 
@@ -68,4 +68,4 @@ void WakeableEpoll::close_all() noexcept {
   if (epoll_fd_ >= 0) ::close(std::exchange(epoll_fd_, -1));
 }
 
-}  // namespace ixh::mock
+}  // namespace ixh

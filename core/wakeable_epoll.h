@@ -5,15 +5,15 @@
 #include <cstdint>
 #include <limits>
 
-namespace ixh::mock {
+namespace ixh {
 
 // An epoll set with an eventfd registered in it, so that any thread can end the loop thread's
-// epoll_wait: the mock's single-thread loops (KeepAliveLoop, StreamWriter) each own one. The
-// loop registers its sockets on fd() and waits on it; other threads hand the loop work through
-// a mutex-guarded inbox and then call wake(); the loop, seeing is_wake() on an event, calls
-// drain() before it looks at the inbox. A wake() after drain() leaves the eventfd readable, so
-// the next epoll_wait returns at once: no wake-up is lost, several wakes before a drain coalesce
-// into one event.
+// epoll_wait: each single-thread event loop owns one, the mock's (KeepAliveLoop, StreamWriter)
+// and the driver's (harness/engine.h). The loop registers its sockets on fd() and waits on it;
+// other threads hand the loop work (an inbox, a stop flag) and then call wake(); the loop,
+// seeing is_wake() on an event, calls drain() before it looks at what they published. A wake()
+// after drain() leaves the eventfd readable, so the next epoll_wait returns at once: no wake-up is
+// lost, several wakes before a drain coalesce into one event.
 //
 // Move-only; a default-constructed or moved-from object holds no descriptors (fd() is -1 and
 // wake() does nothing). Both descriptors are closed when the object is destroyed or assigned.
@@ -64,4 +64,4 @@ class WakeableEpoll {
   int event_fd_ = -1;
 };
 
-}  // namespace ixh::mock
+}  // namespace ixh
