@@ -128,13 +128,19 @@ bool media_type_is(std::string_view content_type, std::string_view expected) {
          });
 }
 
-// An event as records name it: its id, quoted (it is the server's), or its position.
+// An event as records name it: its id, quoted (it is the server's), or its position ("#3").
+void append_event_label(std::string& out, const ObservedEvent& e, std::size_t index) {
+  if (e.decoded.id.empty()) {
+    out.push_back('#');
+    append_number(out, index + 1);
+  } else {
+    out.append(quote(e.decoded.id));
+  }
+}
+
 std::string event_label(const ObservedEvent& e, std::size_t index) {
-  if (!e.decoded.id.empty()) return quote(e.decoded.id);
-  // Appended, not `"#" + std::to_string(...)`: GCC 12 at -O2 and above warns (-Wrestrict) on
-  // that inlined concatenation, wrongly, and CI builds with warnings as errors.
-  std::string label = "#";
-  label += std::to_string(index + 1);
+  std::string label;
+  append_event_label(label, e, index);
   return label;
 }
 
@@ -202,12 +208,7 @@ std::string event_where(const ObservedEvent& e, std::size_t index, const Request
   std::string out;
   out.reserve(stream.http->method.size() + stream.http->url.size() + kQuoteBytes + 64);
   out.append("event ");
-  if (e.decoded.id.empty()) {
-    out.push_back('#');
-    append_number(out, index + 1);
-  } else {
-    out.append(quote(e.decoded.id));
-  }
+  append_event_label(out, e, index);
   out.append(" of ");
   stream.append_to(out);
   return out;
