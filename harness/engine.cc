@@ -441,12 +441,13 @@ void Engine::run_due_timers() {
 }
 
 int Engine::next_wait_ms() const {
+  // Transfers waiting to be handed to curl are the next turn's work: look again at once.
+  if (!admit_queue_.empty()) return 0;
   std::int64_t deadline = curl_deadline_ns_;
   // Cancelled timers stay queued until popped; they only cause an early, harmless wake-up.
   if (!timer_queue_.empty() && (deadline < 0 || timer_queue_.top().at_ns < deadline)) {
     deadline = timer_queue_.top().at_ns;
   }
-  if (!admit_queue_.empty()) return 0;
   if (deadline < 0) return 1000;
   const std::int64_t wait_ns = deadline - clock_.now_ns();
   if (wait_ns <= 0) return 0;
