@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "mock_server/served_connection.h"
 #include "core/wakeable_epoll.h"
+#include "mock_server/served_connection.h"
 
 namespace ixh::mock {
 

@@ -13,12 +13,12 @@
 
 #include "core/clock.h"
 #include "core/dialect.h"
+#include "core/wakeable_epoll.h"
 #include "mock_server/dialect_encoding.h"
 #include "mock_server/journal.h"
 #include "mock_server/mock_clock.h"
 #include "mock_server/store.h"
 #include "mock_server/stream_timeliness.h"
-#include "core/wakeable_epoll.h"
 
 namespace ixh::mock {
 
